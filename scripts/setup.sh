@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond npm packages, when absent (Debian packages), and
+# starts the services they use. Safe to run again.
+set -euo pipefail
+need=()
+# Each entry: a command the tests run, and the Debian package that provides it.
+for pair in ; do
+  cmd=${pair%%:*}; pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
