@@ -2,9 +2,11 @@
 # Installs what the tests need beyond npm packages, when absent (Debian packages), and
 # starts the services they use. Safe to run again.
 set -euo pipefail
-need=()
 # Each entry: a command the tests run, and the Debian package that provides it.
-for pair in ; do
+NEEDS=(
+)
+need=()
+for pair in "${NEEDS[@]}"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
