@@ -1,0 +1,99 @@
+import type { DatagramTransport, PeerAddress } from '../transport/datagram-transport.js';
+import { peerKey } from '../transport/datagram-transport.js';
+import type { Connection } from './connection.js';
+import { DtlsEndpoint } from './dtls-endpoint.js';
+import type { DtlsCommonOptions } from './dtls-endpoint.js';
+import { DtlsError } from './dtls-error.js';
+import { ClientConnection } from './handshake-client.js';
+import type { PskCredentials } from './handshake-client.js';
+import type { DtlsRecord } from './record.js';
+
+export interface DtlsClientOptions extends DtlsCommonOptions {
+  /** The credentials to use, the same for every server or chosen per server. */
+  readonly psk: PskCredentials | ((peer: PeerAddress) => PskCredentials | undefined);
+  /** Sessions (to distinct servers) at most. */
+  readonly maxPeers?: number;
+}
+
+interface Waiter { resolve: (c: Connection) => void; reject: (e: DtlsError) => void }
+
+/**
+ * The DTLS client role over one inner transport. `send` to a server without a session starts
+ * the handshake and sends once it is done; `connect` does the handshake alone.
+ */
+export class DtlsClient extends DtlsEndpoint {
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly psk: DtlsClientOptions['psk'];
+  private readonly maxPeers: number;
+
+  constructor(inner: DatagramTransport, options: DtlsClientOptions) {
+    super(inner, options);
+    this.psk = options.psk;
+    this.maxPeers = options.maxPeers ?? 64;
+  }
+
+  /** Resolves once a session with the peer is established (starting a handshake if needed). */
+  async connect(peer: PeerAddress): Promise<void> {
+    await this.sessionFor(peer);
+  }
+
+  protected sessionFor(peer: PeerAddress): Promise<Connection> {
+    if (this.closed) return Promise.reject(new DtlsError('E_DTLS_CLOSED', 'transport closed'));
+    const key = peerKey(peer);
+    const existing = this.conns.get(key);
+    if (existing !== undefined && existing.isEstablished && !existing.isEnded) return Promise.resolve(existing);
+    const promise = new Promise<Connection>((resolve, reject) => {
+      const list = this.waiters.get(key) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(key, list);
+    });
+    if (existing === undefined) {
+      const creds = typeof this.psk === 'function' ? this.psk(peer) : this.psk;
+      if (creds === undefined) {
+        this.settle(key, undefined, new DtlsError('E_DTLS_CONFIG', `no PSK credentials for ${key}`));
+      } else if (this.conns.size >= this.maxPeers) {
+        this.settle(key, undefined, new DtlsError('E_DTLS_LIMIT', 'too many sessions'));
+      } else {
+        const conn = new ClientConnection({ address: peer.address, port: peer.port }, this, this.connOptions, creds);
+        this.conns.set(key, conn);
+        conn.start();
+      }
+    }
+    return promise;
+  }
+
+  protected route(rec: DtlsRecord, _peer: PeerAddress, key: string): void {
+    const conn = this.conns.get(key);
+    if (conn === undefined) { this.dropped('E_DTLS_NO_SESSION'); return; }
+    conn.handleRecord(rec);
+  }
+
+  private settle(key: string, conn: Connection | undefined, error: DtlsError | undefined): void {
+    const list = this.waiters.get(key);
+    if (list === undefined) return;
+    this.waiters.delete(key);
+    for (const w of list) {
+      if (conn !== undefined) w.resolve(conn);
+      else w.reject(error ?? new DtlsError('E_DTLS_CLOSED', 'session ended'));
+    }
+  }
+
+  override established(conn: Connection): void {
+    super.established(conn);
+    this.settle(peerKey(conn.peer), conn, undefined);
+  }
+
+  override ended(conn: Connection, error: DtlsError | undefined): void {
+    super.ended(conn, error);
+    this.settle(peerKey(conn.peer), undefined, error ?? new DtlsError('E_DTLS_CLOSED', 'session closed'));
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    for (const key of [...this.waiters.keys()]) this.settle(key, undefined, new DtlsError('E_DTLS_CLOSED', 'transport closed'));
+  }
+}
+
+export function createDtlsClient(inner: DatagramTransport, options: DtlsClientOptions): DtlsClient {
+  return new DtlsClient(inner, options);
+}

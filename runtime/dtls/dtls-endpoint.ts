@@ -1,0 +1,191 @@
+import type { Datagram, DatagramTransport, PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
+import { peerKey } from '../transport/datagram-transport.js';
+import { CIPHER_SUITES, suiteByName } from './cipher-suite.js';
+import type { CipherSuite, CipherSuiteName } from './cipher-suite.js';
+import type { Connection, ConnectionHost, ConnectionOptions } from './connection.js';
+import { DtlsError } from './dtls-error.js';
+import type { DtlsErrorCode } from './dtls-error.js';
+import { parseRecords } from './record.js';
+import type { DtlsRecord } from './record.js';
+import { DEFAULT_RETRANSMIT } from './retransmit-timer.js';
+import type { RetransmitOptions } from './retransmit-timer.js';
+
+export interface DtlsCommonOptions {
+  /** Largest datagram we send during the handshake (default 1200: fits IPv6's 1280 minimum). */
+  readonly mtu?: number;
+  readonly retransmit?: Partial<RetransmitOptions>;
+  /** In order of preference; default all, CCM_8 first (the LwM2M mandatory suite). */
+  readonly cipherSuites?: readonly CipherSuiteName[];
+  /** Refuse peers without RFC 7627; off by default because some (node-dtls-client) lack it. */
+  readonly requireExtendedMasterSecret?: boolean;
+  readonly maxHandshakeMessageLength?: number;
+  /** Established sessions silent this long are dropped (0: never). */
+  readonly idleTimeoutMs?: number;
+  /** A handshake not finished after this long is abandoned. */
+  readonly handshakeTimeoutMs?: number;
+}
+
+export type DtlsEvent =
+  | { readonly type: 'established'; readonly peer: PeerAddress; readonly identity: PeerIdentity }
+  | { readonly type: 'closed'; readonly peer: PeerAddress; readonly identity: PeerIdentity | undefined }
+  | { readonly type: 'error'; readonly peer: PeerAddress; readonly error: DtlsError };
+
+export interface DtlsStats {
+  handshakesCompleted: number;
+  handshakesFailed: number;
+  helloVerifyRequestsSent: number;
+  recordsDropped: number;
+  internalErrors: number;
+  sendErrors: number;
+  readonly drops: Partial<Record<DtlsErrorCode, number>>;
+}
+
+const SWEEP_MS = 1000;
+
+/** What both roles share: the inner transport, the peer table, events, limits and stats. */
+export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost {
+  protected readonly conns = new Map<string, Connection>();
+  protected readonly connOptions: ConnectionOptions;
+  protected closed = false;
+  private handler: ((d: Datagram) => void) | undefined;
+  private eventHandler: ((e: DtlsEvent) => void) | undefined;
+  private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly idleTimeoutMs: number;
+  private readonly handshakeTimeoutMs: number;
+  protected readonly counters: DtlsStats = {
+    handshakesCompleted: 0, handshakesFailed: 0, helloVerifyRequestsSent: 0,
+    recordsDropped: 0, internalErrors: 0, sendErrors: 0, drops: {},
+  };
+
+  constructor(protected readonly inner: DatagramTransport, options: DtlsCommonOptions) {
+    const suites: CipherSuite[] = [];
+    for (const name of options.cipherSuites ?? CIPHER_SUITES.map((s) => s.name as CipherSuiteName)) {
+      const s = suiteByName(name);
+      if (s === undefined) throw new DtlsError('E_DTLS_CONFIG', `unknown cipher suite ${name}`);
+      suites.push(s);
+    }
+    if (suites.length === 0) throw new DtlsError('E_DTLS_CONFIG', 'no cipher suites');
+    const mtu = options.mtu ?? 1200;
+    if (mtu < 256 || mtu > 65507) throw new DtlsError('E_DTLS_CONFIG', `mtu ${mtu} out of range`);
+    this.connOptions = {
+      mtu,
+      retransmit: { ...DEFAULT_RETRANSMIT, ...options.retransmit },
+      maxHandshakeMessageLength: options.maxHandshakeMessageLength ?? 8192,
+      suites,
+      requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
+    };
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 120_000;
+    inner.onDatagram((d) => this.onInnerDatagram(d));
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref?.();
+  }
+
+  onDatagram(handler: (datagram: Datagram) => void): void { this.handler = handler; }
+  /** Handshake results and session ends, for logging and for the layers above. */
+  onEvent(handler: (event: DtlsEvent) => void): void { this.eventHandler = handler; }
+  address(): PeerAddress { return this.inner.address(); }
+
+  stats(): DtlsStats & { sessions: number; handshakesInProgress: number } {
+    let hs = 0;
+    for (const c of this.conns.values()) if (!c.isEstablished) hs++;
+    return { ...this.counters, drops: { ...this.counters.drops }, sessions: this.conns.size - hs, handshakesInProgress: hs };
+  }
+
+  /** The identity the peer proved, if a session is established. */
+  identityOf(peer: PeerAddress): PeerIdentity | undefined {
+    const c = this.conns.get(peerKey(peer));
+    return c?.isEstablished === true ? c.identity : undefined;
+  }
+
+  async send(data: Uint8Array, peer: PeerAddress): Promise<void> {
+    if (this.closed) throw new DtlsError('E_DTLS_CLOSED', 'transport closed');
+    const conn = await this.sessionFor(peer);
+    await this.inner.send(conn.sealApplicationData(data), peer);
+  }
+
+  /** The established connection to send on; the client role may start a handshake. */
+  protected abstract sessionFor(peer: PeerAddress): Promise<Connection>;
+  protected abstract route(rec: DtlsRecord, peer: PeerAddress, key: string): void;
+
+  /** Ends the session with one peer with close_notify. */
+  disconnect(peer: PeerAddress): void {
+    this.conns.get(peerKey(peer))?.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweeper);
+    for (const c of [...this.conns.values()]) c.close();
+    await this.inner.close();
+  }
+
+  private onInnerDatagram(d: Datagram): void {
+    if (this.closed) return;
+    try {
+      const { records, error } = parseRecords(d.data);
+      const key = peerKey(d.peer);
+      for (const rec of records) this.route(rec, d.peer, key);
+      if (error !== undefined) this.dropped(error.code);
+    } catch (e) {
+      // route() and connections catch their own errors; anything here is a bug to count.
+      this.internalError(e);
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const c of [...this.conns.values()]) {
+      if (!c.isEstablished && now - c.createdAt > this.handshakeTimeoutMs) {
+        c.fail(new DtlsError('E_DTLS_TIMEOUT', 'handshake took too long'), true);
+      } else if (c.isEstablished && this.idleTimeoutMs > 0 && now - c.lastActivity > this.idleTimeoutMs) {
+        c.close();
+      }
+    }
+  }
+
+  protected emit(e: DtlsEvent): void {
+    try {
+      this.eventHandler?.(e);
+    } catch (err) {
+      this.internalError(err);
+    }
+  }
+
+  // ConnectionHost
+
+  sendDatagram(data: Uint8Array, peer: PeerAddress): void {
+    this.inner.send(data, peer).catch(() => { this.counters.sendErrors++; });
+  }
+
+  deliver(data: Uint8Array, conn: Connection): void {
+    try {
+      this.handler?.({ data, peer: conn.peer, identity: conn.identity! });
+    } catch (err) {
+      this.internalError(err);
+    }
+  }
+
+  established(conn: Connection): void {
+    this.counters.handshakesCompleted++;
+    this.emit({ type: 'established', peer: conn.peer, identity: conn.identity! });
+  }
+
+  ended(conn: Connection, error: DtlsError | undefined): void {
+    const key = peerKey(conn.peer);
+    if (this.conns.get(key) === conn) this.conns.delete(key);
+    if (error !== undefined && !conn.isEstablished) this.counters.handshakesFailed++;
+    if (error !== undefined) this.emit({ type: 'error', peer: conn.peer, error });
+    else this.emit({ type: 'closed', peer: conn.peer, identity: conn.identity });
+  }
+
+  dropped(code: DtlsErrorCode): void {
+    this.counters.recordsDropped++;
+    this.counters.drops[code] = (this.counters.drops[code] ?? 0) + 1;
+  }
+
+  internalError(_error: unknown): void {
+    this.counters.internalErrors++;
+  }
+}

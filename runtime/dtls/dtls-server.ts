@@ -1,0 +1,132 @@
+import type { DatagramTransport, PeerAddress } from '../transport/datagram-transport.js';
+import { peerKey } from '../transport/datagram-transport.js';
+import { CookieJar } from './cookie.js';
+import type { Connection } from './connection.js';
+import { DtlsEndpoint } from './dtls-endpoint.js';
+import type { DtlsCommonOptions } from './dtls-endpoint.js';
+import { DtlsError } from './dtls-error.js';
+import { encodeHandshakeMessage, HandshakeType, parseHandshakeFragments } from './handshake-fragment.js';
+import type { HandshakeMessage } from './handshake-fragment.js';
+import { encodeHelloVerifyRequest, parseClientHello } from './handshake-hello.js';
+import type { ClientHello } from './handshake-hello.js';
+import { ServerConnection } from './handshake-server.js';
+import type { PskStore } from './handshake-server.js';
+import { equalBytes } from './bytes.js';
+import { ContentType, DTLS_1_0, encodeRecord } from './record.js';
+import type { DtlsRecord } from './record.js';
+
+export interface DtlsServerOptions extends DtlsCommonOptions {
+  /** identity -> key; undefined for an unknown identity (answered with unknown_psk_identity). */
+  readonly pskStore: PskStore;
+  /** Peers with state (sessions and handshakes) at most; beyond, new ClientHellos are dropped. */
+  readonly maxPeers?: number;
+  /** Handshakes in progress at most. */
+  readonly maxHandshakes?: number;
+  /** How often the cookie secret rotates. */
+  readonly cookieRotateMs?: number;
+}
+
+/** A ClientHello fits one record in practice; longer ones are not worth state before the cookie. */
+const MAX_CLIENT_HELLO = 2048;
+
+/**
+ * The DTLS server role over one inner transport: many peers, each with bounded state, none
+ * before its ClientHello returned a valid cookie (RFC 6347 4.2.1).
+ */
+export class DtlsServer extends DtlsEndpoint {
+  private readonly cookies: CookieJar;
+  private readonly pskStore: PskStore;
+  private readonly maxPeers: number;
+  private readonly maxHandshakes: number;
+
+  constructor(inner: DatagramTransport, options: DtlsServerOptions) {
+    super(inner, options);
+    if (typeof options.pskStore !== 'function') throw new DtlsError('E_DTLS_CONFIG', 'pskStore must be a function');
+    this.pskStore = options.pskStore;
+    this.maxPeers = options.maxPeers ?? 10_000;
+    this.maxHandshakes = options.maxHandshakes ?? 1_000;
+    this.cookies = new CookieJar(options.cookieRotateMs ?? 60_000);
+  }
+
+  /** Rotates the cookie secret now. */
+  rotateCookieSecret(): void { this.cookies.rotate(); }
+
+  protected sessionFor(peer: PeerAddress): Promise<Connection> {
+    const c = this.conns.get(peerKey(peer));
+    if (c === undefined || !c.isEstablished || c.isEnded) return Promise.reject(new DtlsError('E_DTLS_NO_SESSION', 'no established session with this peer'));
+    return Promise.resolve(c);
+  }
+
+  protected route(rec: DtlsRecord, peer: PeerAddress, key: string): void {
+    const conn = this.conns.get(key);
+    if (rec.epoch === 0 && rec.type === ContentType.handshake && rec.fragment[0] === HandshakeType.clientHello) {
+      // A repeat of the hello that created the current handshake goes to it (it resends its flight).
+      if (conn instanceof ServerConnection && !conn.isEstablished && sameRandom(rec.fragment, conn.helloRandom)) {
+        conn.handleRecord(rec);
+        return;
+      }
+      if (conn instanceof ServerConnection && conn.isEstablished && sameRandom(rec.fragment, conn.helloRandom)) {
+        this.dropped('E_DTLS_REPLAY');
+        return;
+      }
+      this.statelessHello(rec, peer, key, conn);
+      return;
+    }
+    if (conn === undefined) { this.dropped('E_DTLS_NO_SESSION'); return; }
+    conn.handleRecord(rec);
+  }
+
+  private statelessHello(rec: DtlsRecord, peer: PeerAddress, key: string, existing: Connection | undefined): void {
+    let msg: HandshakeMessage;
+    let hello: ClientHello;
+    try {
+      const frags = parseHandshakeFragments(rec.fragment, MAX_CLIENT_HELLO);
+      const f = frags[0];
+      if (frags.length !== 1 || f === undefined || f.fragmentOffset !== 0 || f.body.length !== f.length) {
+        this.dropped('E_DTLS_BAD_RECORD');
+        return;
+      }
+      msg = { type: f.type, messageSeq: f.messageSeq, body: f.body };
+      hello = parseClientHello(f.body);
+    } catch (e) {
+      this.dropped(e instanceof DtlsError ? e.code : 'E_DTLS_DECODE');
+      return;
+    }
+    if (!this.cookies.verify(peer, hello)) {
+      if (hello.cookie.length > 0) this.dropped('E_DTLS_BAD_COOKIE');
+      this.sendHelloVerify(rec, msg, peer, hello);
+      return;
+    }
+    if (existing === undefined) {
+      if (this.conns.size >= this.maxPeers) { this.dropped('E_DTLS_LIMIT'); return; }
+      let hs = 0;
+      for (const c of this.conns.values()) if (!c.isEstablished) hs++;
+      if (hs >= this.maxHandshakes) { this.dropped('E_DTLS_LIMIT'); return; }
+    } else {
+      // The peer proved its address again with a fresh hello: it restarted (RFC 6347 4.2.8).
+      existing.fail(new DtlsError('E_DTLS_CLOSED', 'replaced by a new handshake from the same address'), false);
+    }
+    const conn = new ServerConnection(peer, this, this.connOptions, this.pskStore);
+    this.conns.set(key, conn);
+    conn.start(msg, hello, rec.sequence);
+  }
+
+  private sendHelloVerify(rec: DtlsRecord, msg: HandshakeMessage, peer: PeerAddress, hello: ClientHello): void {
+    const cookie = this.cookies.issue(peer, hello);
+    // RFC 6347 4.2.1: version 1.0 in HVR, and the record number of the hello it answers.
+    const hvr = encodeHandshakeMessage({ type: HandshakeType.helloVerifyRequest, messageSeq: msg.messageSeq, body: encodeHelloVerifyRequest({ version: DTLS_1_0, cookie }) });
+    this.counters.helloVerifyRequestsSent++;
+    this.sendDatagram(encodeRecord(ContentType.handshake, DTLS_1_0, 0, rec.sequence, hvr), peer);
+  }
+}
+
+/** Compares the random of a single-fragment ClientHello record with a known one, without a full parse. */
+function sameRandom(fragment: Uint8Array, random: Uint8Array): boolean {
+  // 12-byte handshake header, 2-byte version, then 32 bytes of random.
+  if (fragment.length < 12 + 2 + 32 || random.length !== 32) return false;
+  return equalBytes(fragment.subarray(14, 46), random);
+}
+
+export function createDtlsServer(inner: DatagramTransport, options: DtlsServerOptions): DtlsServer {
+  return new DtlsServer(inner, options);
+}

@@ -1,0 +1,44 @@
+import { ByteReader, ByteWriter } from './bytes.js';
+import { DtlsError } from './dtls-error.js';
+
+export const ExtensionType = {
+  /** RFC 7627 */
+  extendedMasterSecret: 23,
+  /** RFC 5746 */
+  renegotiationInfo: 0xff01,
+} as const;
+
+export interface Extension {
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+/** The extensions block at the end of a hello, if present; duplicates are an error (RFC 5246 7.4.1.4). */
+export function parseExtensions(r: ByteReader): Extension[] {
+  if (r.remaining === 0) return [];
+  const block = r.sub(r.u16());
+  const out: Extension[] = [];
+  const seen = new Set<number>();
+  while (block.remaining > 0) {
+    const type = block.u16();
+    const data = block.vec16();
+    if (seen.has(type)) throw new DtlsError('E_DTLS_DECODE', `duplicate extension ${type}`);
+    seen.add(type);
+    out.push({ type, data });
+  }
+  return out;
+}
+
+export function encodeExtensions(w: ByteWriter, exts: readonly Extension[]): void {
+  if (exts.length === 0) return;
+  const inner = new ByteWriter();
+  for (const e of exts) inner.u16(e.type).vec16(e.data);
+  w.vec16(inner.finish());
+}
+
+export function findExtension(exts: readonly Extension[], type: number): Extension | undefined {
+  return exts.find((e) => e.type === type);
+}
+
+/** An initial handshake's renegotiation_info: an empty renegotiated_connection (RFC 5746 3.2). */
+export const EMPTY_RENEGOTIATION_INFO = Uint8Array.of(0);

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import type { PeerAddress } from '../transport/datagram-transport.js';
+import { equalBytes } from './bytes.js';
+import { Connection } from './connection.js';
+import type { ConnectionHost, ConnectionOptions } from './connection.js';
+import { DtlsError } from './dtls-error.js';
+import { EMPTY_RENEGOTIATION_INFO, ExtensionType, findExtension } from './extensions.js';
+import { HandshakeType } from './handshake-fragment.js';
+import type { HandshakeMessage } from './handshake-fragment.js';
+import { encodeClientHello, parseHelloVerifyRequest, parseServerHello } from './handshake-hello.js';
+import { encodeClientKeyExchangePsk, parseFinished, parseServerKeyExchangePsk } from './handshake-psk.js';
+import { finishedVerifyData, keyBlock, masterSecret, pskPremaster } from './key-schedule.js';
+import { DTLS_1_2 } from './record.js';
+
+export interface PskCredentials {
+  readonly identity: string;
+  readonly key: Uint8Array;
+}
+
+type ClientState = 'wait_server_hello' | 'wait_server_hello_done' | 'wait_finished' | 'established';
+
+/** A server may ask for a fresh cookie more than once (a secret rotated between); not forever. */
+const MAX_HELLO_VERIFY = 3;
+
+/** The client side of a PSK handshake. */
+export class ClientConnection extends Connection {
+  readonly role = 'client' as const;
+  private state: ClientState = 'wait_server_hello';
+  private readonly clientRandom = new Uint8Array(randomBytes(32));
+  private serverRandom: Uint8Array = new Uint8Array(0);
+  private cookie: Uint8Array = new Uint8Array(0);
+  private helloVerifies = 0;
+  private lastHello: HandshakeMessage | null = null;
+  private useEms = false;
+  private master: Uint8Array | null = null;
+  private sawKeyExchange = false;
+
+  constructor(peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions, private readonly psk: PskCredentials) {
+    super(peer, host, options);
+  }
+
+  start(): void {
+    try {
+      this.sendHello();
+    } catch (e) {
+      this.failWith(e);
+    }
+  }
+
+  private sendHello(): void {
+    const suites = this.options.suites.map((s) => s.id);
+    const body = encodeClientHello({
+      version: DTLS_1_2, random: this.clientRandom, sessionId: new Uint8Array(0), cookie: this.cookie,
+      cipherSuites: suites, compressionMethods: Uint8Array.of(0),
+      extensions: [
+        { type: ExtensionType.renegotiationInfo, data: EMPTY_RENEGOTIATION_INFO },
+        { type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
+      ],
+    });
+    // Hashed only once we know which ClientHello the server answered (RFC 6347 4.2.6).
+    this.lastHello = this.nextMessage(HandshakeType.clientHello, body, false);
+    this.sendFlight([{ kind: 'handshake', epoch: 0, msg: this.lastHello }], false);
+  }
+
+  protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished'; }
+
+  protected handleHandshakeMessage(msg: HandshakeMessage): void {
+    switch (this.state) {
+      case 'wait_server_hello':
+        if (msg.type === HandshakeType.helloVerifyRequest) return this.onHelloVerify(msg);
+        if (msg.type === HandshakeType.serverHello) return this.onServerHello(msg);
+        break;
+      case 'wait_server_hello_done':
+        if (msg.type === HandshakeType.serverKeyExchange && !this.sawKeyExchange) {
+          parseServerKeyExchangePsk(msg.body);
+          this.sawKeyExchange = true;
+          this.hashMessage(msg);
+          return;
+        }
+        if (msg.type === HandshakeType.serverHelloDone) return this.onServerHelloDone(msg);
+        break;
+      case 'wait_finished':
+        if (msg.type === HandshakeType.finished) return this.onFinished(msg);
+        break;
+      case 'established':
+        // HelloRequest and anything later: we do not renegotiate; ignore.
+        return;
+    }
+    throw new DtlsError('E_DTLS_UNEXPECTED_MESSAGE', `handshake message ${msg.type} unexpected in ${this.state}`);
+  }
+
+  private onHelloVerify(msg: HandshakeMessage): void {
+    const hvr = parseHelloVerifyRequest(msg.body);
+    if (++this.helloVerifies > MAX_HELLO_VERIFY) throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'too many HelloVerifyRequests');
+    if (hvr.cookie.length === 0) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', 'empty cookie');
+    this.cookie = new Uint8Array(hvr.cookie);
+    // Servers number the records after HelloVerifyRequest in various ways: start a fresh window.
+    this.read.window.reset();
+    this.sendHello();
+  }
+
+  private onServerHello(msg: HandshakeMessage): void {
+    const sh = parseServerHello(msg.body);
+    if (sh.version !== DTLS_1_2) throw new DtlsError('E_DTLS_PROTOCOL_VERSION', `server chose version 0x${sh.version.toString(16)}`);
+    const suite = this.options.suites.find((s) => s.id === sh.cipherSuite);
+    if (suite === undefined) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', `server chose a suite we did not offer: 0x${sh.cipherSuite.toString(16)}`);
+    if (sh.compressionMethod !== 0) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', 'server chose compression');
+    for (const e of sh.extensions) {
+      if (e.type !== ExtensionType.extendedMasterSecret && e.type !== ExtensionType.renegotiationInfo) {
+        throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', `server sent extension ${e.type} we did not offer`);
+      }
+    }
+    const reneg = findExtension(sh.extensions, ExtensionType.renegotiationInfo);
+    if (reneg !== undefined && !equalBytes(reneg.data, EMPTY_RENEGOTIATION_INFO)) {
+      throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'non-empty renegotiation_info in an initial handshake');
+    }
+    const ems = findExtension(sh.extensions, ExtensionType.extendedMasterSecret);
+    if (ems !== undefined && ems.data.length !== 0) throw new DtlsError('E_DTLS_DECODE', 'extended_master_secret with data');
+    this.useEms = ems !== undefined;
+    if (!this.useEms && this.options.requireExtendedMasterSecret) {
+      throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server does not support the extended master secret');
+    }
+    this.suite = suite;
+    this.serverRandom = new Uint8Array(sh.random);
+    this.hashMessage(this.lastHello!);
+    this.hashMessage(msg);
+    this.state = 'wait_server_hello_done';
+  }
+
+  private onServerHelloDone(msg: HandshakeMessage): void {
+    if (msg.body.length !== 0) throw new DtlsError('E_DTLS_DECODE', 'ServerHelloDone with a body');
+    this.hashMessage(msg);
+    const cke = this.nextMessage(HandshakeType.clientKeyExchange, encodeClientKeyExchangePsk(new TextEncoder().encode(this.psk.identity)));
+    const master = masterSecret(pskPremaster(this.psk.key), this.clientRandom, this.serverRandom, this.useEms ? this.transcriptHash() : null);
+    const keys = keyBlock(this.suite!, master, this.clientRandom, this.serverRandom);
+    this.master = master;
+    this.pendingWrite = keys.clientWrite;
+    this.pendingRead = keys.serverWrite;
+    const finished = this.nextMessage(HandshakeType.finished, finishedVerifyData(master, 'client', this.transcriptHash()));
+    this.state = 'wait_finished';
+    this.sendFlight([
+      { kind: 'handshake', epoch: 0, msg: cke },
+      { kind: 'ccs', epoch: 0 },
+      { kind: 'handshake', epoch: 1, msg: finished },
+    ], false);
+  }
+
+  private onFinished(msg: HandshakeMessage): void {
+    if (this.read.epoch === 0) throw new DtlsError('E_DTLS_UNEXPECTED_MESSAGE', 'Finished before ChangeCipherSpec');
+    const expected = finishedVerifyData(this.master!, 'server', this.transcriptHash());
+    if (!equalBytes(parseFinished(msg.body), expected)) throw new DtlsError('E_DTLS_DECRYPT_ERROR', 'server Finished does not verify');
+    this.hashMessage(msg);
+    this.timer.stop();
+    this.lastFlight = null;
+    this.state = 'established';
+    this.markEstablished({ type: 'psk', identity: this.psk.identity });
+  }
+}
+

@@ -1,0 +1,11 @@
+export { DtlsServer, createDtlsServer } from './dtls-server.js';
+export type { DtlsServerOptions } from './dtls-server.js';
+export { DtlsClient, createDtlsClient } from './dtls-client.js';
+export type { DtlsClientOptions } from './dtls-client.js';
+export type { DtlsCommonOptions, DtlsEvent, DtlsStats } from './dtls-endpoint.js';
+export { DtlsError, isDtlsError } from './dtls-error.js';
+export type { DtlsErrorCode } from './dtls-error.js';
+export type { PskStore } from './handshake-server.js';
+export type { PskCredentials } from './handshake-client.js';
+export type { CipherSuiteName } from './cipher-suite.js';
+export type { RetransmitOptions } from './retransmit-timer.js';
