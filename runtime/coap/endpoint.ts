@@ -51,6 +51,8 @@ export interface EndpointStats {
   resetsSent: number;
   resetsReceived: number;
   handlerErrors: number;
+  /** Failures inside the layer itself while processing a datagram (bugs); never thrown. */
+  internalErrors: number;
   sendErrors: number;
   unmatched: number;
 }
@@ -123,7 +125,7 @@ export class CoapEndpoint implements ObservationHost {
   readonly times: DerivedTimes;
   readonly stats: EndpointStats = {
     received: 0, sent: 0, malformed: 0, duplicates: 0, retransmissions: 0, resetsSent: 0,
-    resetsReceived: 0, handlerErrors: 0, sendErrors: 0, unmatched: 0,
+    resetsReceived: 0, handlerErrors: 0, internalErrors: 0, sendErrors: 0, unmatched: 0,
   };
 
   private readonly transport: DatagramTransport;
@@ -552,7 +554,7 @@ export class CoapEndpoint implements ObservationHost {
       this.receive(d);
     } catch (err) {
       // A bug on one datagram must not take the endpoint down.
-      this.stats.handlerErrors++;
+      this.stats.internalErrors++;
       this.log.error({ err, peer: d.peer }, 'coap: failed to process a datagram');
     }
   }
