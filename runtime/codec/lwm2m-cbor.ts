@@ -1,0 +1,72 @@
+/**
+ * LwM2M CBOR (11544, LwM2M 1.2): nested maps keyed by ids from the object down, e.g.
+ * {3: {0: {0: "Acme", 6: {0: 1, 1: 5}}}}. On input a key may also be an array of ids
+ * (a collapsed path prefix: {[3, 0]: {...}}). Paths are absolute. No timestamps: records
+ * with a time are refused.
+ */
+import type { LwM2MRecord } from '../model/record.js';
+import { formatPath, pathFromIds } from '../model/path.js';
+import { ModelError } from '../model/model-error.js';
+import { CodecError, guarded } from './codec-error.js';
+import { cborDecode, cborEncode } from './cbor-engine.js';
+import { checkForEncode, checkSize, resolveResource, type CodecOptions } from './codec-options.js';
+import { CBOR_TAGS, fromCborValue, toCborValue } from './cbor-value.js';
+
+type Tree = Map<number, Tree | unknown>;
+
+export function encodeLwm2mCbor(records: readonly LwM2MRecord[], opts: CodecOptions): Uint8Array {
+  const root: Tree = new Map();
+  for (const rec of records) {
+    const p = rec.path;
+    const text = formatPath(p);
+    if (rec.value === undefined || p.resourceId === undefined) throw new CodecError('E_UNREPRESENTABLE', `LwM2M CBOR carries values of resources only (${text})`, undefined, text);
+    if (rec.time !== undefined) throw new CodecError('E_UNREPRESENTABLE', `LwM2M CBOR has no timestamps (${text})`, undefined, text);
+    const r = resolveResource(opts, p.objectId, p.resourceId, text);
+    if (r.res.multiple !== (p.resourceInstanceId !== undefined)) {
+      throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${r.res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);
+    }
+    const v = toCborValue(checkForEncode(rec.value, r, opts, text), r.res);
+    let t = root;
+    const ids = p.resourceInstanceId === undefined ? [p.objectId, p.instanceId!, p.resourceId] : [p.objectId, p.instanceId!, p.resourceId, p.resourceInstanceId];
+    for (let k = 0; k < ids.length - 1; k++) {
+      let next = t.get(ids[k]!) as Tree | undefined;
+      if (next === undefined) t.set(ids[k]!, (next = new Map()));
+      t = next;
+    }
+    t.set(ids[ids.length - 1]!, v);
+  }
+  return cborEncode(root);
+}
+
+export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRecord[] {
+  return guarded(() => {
+    checkSize(bytes, opts);
+    const doc = cborDecode(bytes, { maxDepth: 8, tags: CBOR_TAGS });
+    if (!(doc instanceof Map)) throw new CodecError('E_SYNTAX', 'LwM2M CBOR must be a map', 0);
+    const out: LwM2MRecord[] = [];
+    const walk = (m: Map<unknown, unknown>, prefix: number[]): void => {
+      for (const [key, v] of m) {
+        const ids = [...prefix];
+        if (typeof key === 'number' && Number.isInteger(key) && key >= 0 && key <= 65535) ids.push(key);
+        else if (Array.isArray(key) && key.length > 0 && key.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 65535)) ids.push(...(key as number[]));
+        else throw new CodecError('E_SYNTAX', `LwM2M CBOR key under /${prefix.join('/')} is not an id or an array of ids`, undefined, '/' + prefix.join('/'));
+        if (ids.length > 4) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR path /${ids.join('/')} is deeper than a resource instance`, undefined, '/' + ids.join('/'));
+        if (v instanceof Map) { walk(v, ids); continue; }
+        let path;
+        try { path = pathFromIds(ids); } catch (e) {
+          if (e instanceof ModelError) throw new CodecError('E_PATH_INVALID', `LwM2M CBOR: ${e.message}`, undefined, e.path);
+          throw e;
+        }
+        const text = formatPath(path);
+        if (path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR value at ${text}, which is not a resource`, undefined, text);
+        const { obj, res } = resolveResource(opts, path.objectId, path.resourceId, text);
+        if (res.multiple !== (path.resourceInstanceId !== undefined)) {
+          throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);
+        }
+        out.push({ path, value: fromCborValue(v, res, obj, text, opts.check !== false) });
+      }
+    };
+    walk(doc as Map<unknown, unknown>, []);
+    return out;
+  });
+}

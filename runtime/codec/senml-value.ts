@@ -1,0 +1,121 @@
+/**
+ * Resource values in the SenML-style formats: which value field carries each LwM2M type
+ * and how the wire value becomes a typed value. Shared by SenML JSON/CBOR and LwM2M
+ * JSON (which spells the fields sv/bv/ov and base64-encodes opaque in sv).
+ */
+import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descriptor.js';
+import { checkValue, normalizeInteger } from '../model/check-value.js';
+import type { ObjectLink, ResourceValue } from '../model/values.js';
+import { CodecError } from './codec-error.js';
+import { formatCoreLinks, parseCoreLinks } from './core-link.js';
+
+/** v: number, vs: string, vb: boolean, vd: bytes, vlo: object link "o:i". */
+export type SenmlField = 'v' | 'vs' | 'vb' | 'vd' | 'vlo';
+export type SenmlWire = number | bigint | string | boolean | Uint8Array;
+
+export function senmlField(res: ResourceDescriptor): SenmlField {
+  switch (res.type) {
+    case 'integer': case 'unsignedInteger': case 'float': case 'time': return 'v';
+    case 'boolean': return 'vb';
+    case 'opaque': return 'vd';
+    case 'objlnk': return 'vlo';
+    default: return 'vs'; // string, corelnk (and 'none', refused before)
+  }
+}
+
+/** Whole seconds since 1970 (LwM2M Time has no fractions). */
+export function timeToSeconds(d: Date): number {
+  return Math.floor(d.getTime() / 1000);
+}
+
+export function secondsToTime(s: number | bigint, path: string, offset?: number): Date {
+  const ms = Number(s) * 1000;
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw new CodecError('E_VALUE_RANGE', `time ${s} s is outside the range of a date (${path})`, offset, path);
+  return new Date(ms);
+}
+
+export function formatObjectLink(l: ObjectLink): string {
+  return `${l.objectId}:${l.instanceId}`;
+}
+
+export function parseObjectLink(s: string, path: string, offset?: number): ObjectLink {
+  const m = /^(0|[1-9][0-9]{0,4}):(0|[1-9][0-9]{0,4})$/.exec(s);
+  if (m === null || Number(m[1]) > 65535 || Number(m[2]) > 65535) {
+    throw new CodecError('E_WIRE_TYPE', `"${s.slice(0, 20)}" is not an object link "objectId:instanceId" (${path})`, offset, path);
+  }
+  return { objectId: Number(m[1]), instanceId: Number(m[2]) };
+}
+
+/** The wire value of a typed value (after checking it). */
+export function toSenmlWire(value: ResourceValue, res: ResourceDescriptor): SenmlWire {
+  switch (res.type) {
+    case 'time': return timeToSeconds(value as Date);
+    case 'objlnk': return formatObjectLink(value as ObjectLink);
+    case 'corelnk': return formatCoreLinks(value as never);
+    default: return value as SenmlWire;
+  }
+}
+
+/** A typed value from the wire, refusing the wrong field for the resource's type. */
+export function fromSenmlWire(
+  field: SenmlField,
+  wire: SenmlWire,
+  res: ResourceDescriptor,
+  obj: ObjectDescriptor,
+  path: string,
+  check: boolean,
+  offset?: number,
+): ResourceValue {
+  const want = senmlField(res);
+  if (field !== want) throw new CodecError('E_WIRE_TYPE', `${path} is ${res.type}: expected "${want}", got "${field}"`, offset, path);
+  let v: ResourceValue;
+  switch (res.type) {
+    case 'integer': case 'unsignedInteger':
+      if (typeof wire === 'number' ? !Number.isInteger(wire) : typeof wire !== 'bigint') {
+        throw new CodecError('E_WIRE_TYPE', `${path} is ${res.type}: ${String(wire)} is not an integer`, offset, path);
+      }
+      v = normalizeInteger(wire as number | bigint);
+      break;
+    case 'float':
+      if (typeof wire !== 'number' && typeof wire !== 'bigint') throw new CodecError('E_WIRE_TYPE', `${path} is float: a number is expected`, offset, path);
+      v = Number(wire);
+      break;
+    case 'time':
+      if (typeof wire !== 'number' && typeof wire !== 'bigint') throw new CodecError('E_WIRE_TYPE', `${path} is time: a number is expected`, offset, path);
+      v = secondsToTime(wire, path, offset);
+      break;
+    case 'boolean':
+      if (typeof wire !== 'boolean') throw new CodecError('E_WIRE_TYPE', `${path} is boolean: true or false is expected`, offset, path);
+      v = wire;
+      break;
+    case 'opaque':
+      if (!(wire instanceof Uint8Array)) throw new CodecError('E_WIRE_TYPE', `${path} is opaque: bytes are expected`, offset, path);
+      v = wire;
+      break;
+    case 'objlnk':
+      if (typeof wire !== 'string') throw new CodecError('E_WIRE_TYPE', `${path} is objlnk: a string is expected`, offset, path);
+      v = parseObjectLink(wire, path, offset);
+      break;
+    case 'corelnk':
+      if (typeof wire !== 'string') throw new CodecError('E_WIRE_TYPE', `${path} is corelnk: a string is expected`, offset, path);
+      v = parseCoreLinks(wire);
+      break;
+    case 'string':
+      if (typeof wire !== 'string') throw new CodecError('E_WIRE_TYPE', `${path} is string: a string is expected`, offset, path);
+      v = wire;
+      break;
+    case 'none':
+      throw new CodecError('E_WIRE_TYPE', `${path} is an executable resource: it has no value`, offset, path);
+  }
+  return check ? checkOrCodecError(v, res, obj, path, offset) : v;
+}
+
+/** checkValue with the failure turned into a CodecError at `path`. */
+export function checkOrCodecError(v: unknown, res: ResourceDescriptor, obj: ObjectDescriptor, path: string, offset?: number): ResourceValue {
+  try {
+    return checkValue(v, res, obj);
+  } catch (e) {
+    const err = e as { code: CodecError['code']; message: string };
+    throw new CodecError(err.code, `${err.message} (${path})`, offset, path, { cause: e });
+  }
+}
