@@ -4,6 +4,10 @@
 set -euo pipefail
 # Each entry: a command the tests run, and the Debian package that provides it.
 NEEDS=(
+  "coap-client-openssl:libcoap3-bin"  # DTLS interop (test/dtls)
+  "coap-client-gnutls:libcoap3-bin"
+  "coap-server-openssl:libcoap3-bin"
+  "coap-server-gnutls:libcoap3-bin"
 )
 need=()
 for pair in "${NEEDS[@]}"; do

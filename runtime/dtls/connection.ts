@@ -84,6 +84,8 @@ export abstract class Connection {
   }
 
   get cipherSuite(): CipherSuite | null { return this.suite; }
+  /** Whether RFC 7627 was negotiated. */
+  abstract get extendedMasterSecret(): boolean;
 
   private get write(): WriteState { return this.writeStates[this.writeStates.length - 1]!; }
 

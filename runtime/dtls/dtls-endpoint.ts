@@ -26,7 +26,7 @@ export interface DtlsCommonOptions {
 }
 
 export type DtlsEvent =
-  | { readonly type: 'established'; readonly peer: PeerAddress; readonly identity: PeerIdentity }
+  | { readonly type: 'established'; readonly peer: PeerAddress; readonly identity: PeerIdentity; readonly cipherSuite: CipherSuiteName; readonly extendedMasterSecret: boolean }
   | { readonly type: 'closed'; readonly peer: PeerAddress; readonly identity: PeerIdentity | undefined }
   | { readonly type: 'error'; readonly peer: PeerAddress; readonly error: DtlsError };
 
@@ -169,7 +169,10 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
 
   established(conn: Connection): void {
     this.counters.handshakesCompleted++;
-    this.emit({ type: 'established', peer: conn.peer, identity: conn.identity! });
+    this.emit({
+      type: 'established', peer: conn.peer, identity: conn.identity!,
+      cipherSuite: conn.cipherSuite!.name as CipherSuiteName, extendedMasterSecret: conn.extendedMasterSecret,
+    });
   }
 
   ended(conn: Connection, error: DtlsError | undefined): void {

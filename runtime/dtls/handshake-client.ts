@@ -62,6 +62,8 @@ export class ClientConnection extends Connection {
     this.sendFlight([{ kind: 'handshake', epoch: 0, msg: this.lastHello }], false);
   }
 
+  get extendedMasterSecret(): boolean { return this.useEms; }
+
   protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished'; }
 
   protected handleHandshakeMessage(msg: HandshakeMessage): void {

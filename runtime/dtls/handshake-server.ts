@@ -82,6 +82,8 @@ export class ServerConnection extends Connection {
     }
   }
 
+  get extendedMasterSecret(): boolean { return this.useEms; }
+
   protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished'; }
 
   protected handleHandshakeMessage(msg: HandshakeMessage): void {

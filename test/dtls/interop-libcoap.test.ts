@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Datagram } from '../../runtime/transport/datagram-transport.js';
+import { DtlsError } from '../../runtime/dtls/dtls-error.js';
+import type { DtlsEvent } from '../../runtime/dtls/dtls-endpoint.js';
+import { client, echoServer, nextDatagram, sleep } from './helpers/pair.js';
+import { freePortPair, haveCommand, run, start } from './helpers/processes.js';
+
+const KEY2 = 'secret-key-two';
+
+/** A CoAP 2.05 piggy-backed answer to a CON request, naming the DTLS identity. */
+function coapAnswer(req: Uint8Array, text: string): Uint8Array {
+  const tkl = req[0]! & 0x0f;
+  return Buffer.concat([Buffer.from([0x60 | tkl, 0x45, req[2]!, req[3]!]), req.subarray(4, 4 + tkl), Buffer.from([0xff]), Buffer.from(text)]);
+}
+
+async function coapServerAnswering() {
+  const s = await echoServer();
+  const events: DtlsEvent[] = [];
+  s.server.onEvent((e) => events.push(e));
+  s.server.onDatagram((d: Datagram) => {
+    void s.server.send(coapAnswer(d.data, `identity=${d.identity?.type === 'psk' ? d.identity.identity : '?'}`), d.peer).catch(() => undefined);
+  });
+  return { ...s, events };
+}
+
+for (const lib of ['openssl', 'gnutls'] as const) {
+  const clientCmd = `coap-client-${lib}`;
+  const serverCmd = `coap-server-${lib}`;
+
+  test(`${clientCmd} against our server (PSK)`, { skip: !haveCommand(clientCmd) && `${clientCmd} not installed` }, async () => {
+    const { server, addr, events } = await coapServerAnswering();
+    try {
+      const r = await run(clientCmd, ['-B', '3', '-u', 'dev2', '-k', KEY2, `coaps://127.0.0.1:${addr.port}/x`], 8000);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /identity=dev2/);
+      const est = events.find((e) => e.type === 'established');
+      assert.ok(est !== undefined && est.type === 'established');
+      assert.ok(['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_GCM_SHA256'].includes(est.cipherSuite));
+      assert.equal(est.extendedMasterSecret, true, 'libcoap offers RFC 7627 and we take it');
+      await sleep(100);
+      assert.ok(events.some((e) => e.type === 'closed'), 'close_notify from the client ends the session');
+      assert.equal(server.stats().internalErrors, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test(`${clientCmd} with a wrong key fails cleanly`, { skip: !haveCommand(clientCmd) && `${clientCmd} not installed` }, async () => {
+    const { server, addr, events } = await coapServerAnswering();
+    try {
+      const r = await run(clientCmd, ['-B', '3', '-u', 'dev2', '-k', 'not-the-key', `coaps://127.0.0.1:${addr.port}/x`], 8000);
+      assert.doesNotMatch(r.stdout, /identity=/);
+      const err = events.find((e) => e.type === 'error');
+      assert.ok(err !== undefined && err.type === 'error');
+      assert.equal(err.error.code, 'E_DTLS_BAD_RECORD_MAC');
+      assert.equal(server.stats().sessions, 0);
+      assert.equal(server.stats().internalErrors, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test(`our client against ${serverCmd} (PSK)`, { skip: !haveCommand(serverCmd) && `${serverCmd} not installed` }, async () => {
+    const port = await freePortPair();
+    const proc = start(serverCmd, ['-A', '127.0.0.1', '-p', String(port), '-k', KEY2]);
+    const c = await client({ psk: { identity: 'dev2', key: Buffer.from(KEY2) }, retransmit: { initialMs: 250 } });
+    try {
+      const peer = { address: '127.0.0.1', port: port + 1 };
+      await sleep(300); // the server binds
+      const reply = nextDatagram(c, 5000);
+      await c.send(Uint8Array.of(0x40, 0x01, 0x12, 0x34), peer); // CON GET /
+      const d = await reply;
+      assert.equal(d.data[1], 0x45, 'a 2.05 Content');
+      assert.match(Buffer.from(d.data).toString('latin1'), /test server made with libcoap/);
+      assert.deepEqual(d.identity, { type: 'psk', identity: 'dev2' });
+    } finally {
+      await c.close();
+      proc.kill('SIGKILL');
+    }
+  });
+
+  test(`our client with a wrong key against ${serverCmd} fails cleanly`, { skip: !haveCommand(serverCmd) && `${serverCmd} not installed` }, async () => {
+    const port = await freePortPair();
+    const proc = start(serverCmd, ['-A', '127.0.0.1', '-p', String(port), '-k', KEY2]);
+    const c = await client({ psk: { identity: 'dev2', key: Buffer.from('not-the-key') }, retransmit: { initialMs: 250, maxAttempts: 3 } });
+    try {
+      await sleep(300);
+      await assert.rejects(c.connect({ address: '127.0.0.1', port: port + 1 }), (e) => e instanceof DtlsError && ['E_DTLS_ALERT_RECEIVED', 'E_DTLS_TIMEOUT', 'E_DTLS_BAD_RECORD_MAC'].includes(e.code));
+      assert.equal(c.stats().internalErrors, 0);
+    } finally {
+      await c.close();
+      proc.kill('SIGKILL');
+    }
+  });
+}
