@@ -1,0 +1,125 @@
+/**
+ * The generator as a function: XML files and folders in, the files of a package out (in
+ * memory; writing is the caller's, so that a failed run writes nothing).
+ */
+import { CodegenError, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { emitIndex } from './emit-index.js';
+import { emitObject, type Target } from './emit-object.js';
+import { loadObjects } from './load-objects.js';
+import { nameObjects } from './object-names.js';
+import { fileHeader } from './provenance.js';
+import { readSources, type XmlSource } from './read-sources.js';
+import { notices, packageJson, readme } from './scaffold-package.js';
+import { checkSchemas } from './xsd-check.js';
+
+export interface GenerateOptions {
+  /** XML files and folders (searched recursively for *.xml). */
+  readonly inputs: readonly string[];
+  /** npm package name of the output. */
+  readonly packageName?: string;
+  readonly packageVersion?: string;
+  /** Only these object ids. */
+  readonly objects?: readonly number[];
+  /** Every version found, not only the newest of each object. */
+  readonly allVersions?: boolean;
+  /** Schema (XSD) and specification rules; warnings become errors. */
+  readonly strict?: boolean;
+  /** Default: js and dts, a package ready to publish. `ts` emits TypeScript sources. */
+  readonly targets?: readonly Target[];
+  /** Default: 'lwm2m-sdk/genv1'. */
+  readonly runtimeImport?: string;
+  /** Only the modules and the notices: no package.json, no README. */
+  readonly bare?: boolean;
+  readonly cwd?: string;
+  /** Called as objects are emitted. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface GenerateStats {
+  readonly files: number;
+  readonly copies: number;
+  readonly skipped: number;
+  readonly objects: number;
+  readonly objectIds: number;
+  readonly resources: number;
+  readonly warnings: Readonly<Partial<Record<DiagnosticCode, number>>>;
+}
+
+export interface GenerateResult {
+  /** Output path (relative, forward slashes) -> content. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly stats: GenerateStats;
+}
+
+const extension: Record<Target, string> = { ts: '.ts', js: '.js', dts: '.d.ts' };
+
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  const targets = options.targets ?? ['js', 'dts'];
+  const runtimeImport = options.runtimeImport ?? 'lwm2m-sdk/genv1';
+  const read = readSources(options.inputs, options.cwd);
+  if (read.sources.length === 0 && read.diagnostics.length === 0) {
+    throw new CodegenError('E_NO_INPUT', 'no XML file found in the inputs given');
+  }
+  const loaded = loadObjects(read.sources, { ...(options.objects ? { objects: options.objects } : {}), allVersions: options.allVersions ?? false });
+  let diagnostics: Diagnostic[] = [...read.diagnostics, ...loaded.diagnostics];
+  if (options.strict) {
+    diagnostics.push(...(await checkSchemas(read.sources)));
+    diagnostics = diagnostics.map((d) => (d.severity === 'warning' && d.code !== 'W_NOT_OBJECT_FILE' ? { ...d, severity: 'error', message: `${d.code}: ${d.message}` } : d));
+  }
+  const names = nameObjects(loaded.objects.map((o) => ({ descriptor: o.descriptor, file: o.source.file })), diagnostics);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    throw new CodegenError(errors[0]!.code as 'E_XML_MALFORMED', `${errors.length} error(s) in the input; nothing was written`, diagnostics);
+  }
+  if (loaded.objects.length === 0) {
+    throw new CodegenError('E_NO_INPUT', options.objects ? `none of the objects ${options.objects.join(',')} is defined in the inputs` : 'no object definition in the inputs', diagnostics);
+  }
+
+  const optionText = [options.allVersions ? '--all-versions' : '', options.strict ? '--strict' : ''].filter((s) => s !== '').join(' ');
+  const files = new Map<string, string>();
+  const used = new Map<string, XmlSource>();
+  let done = 0;
+  for (const { descriptor, source } of loaded.objects) {
+    used.set(source.file, source);
+    const n = names.get(descriptor)!;
+    const header = fileHeader([source], optionText);
+    const ctx = { runtimeImport: runtimeImportFrom(runtimeImport, n.module), header };
+    for (const t of targets) files.set(n.module + extension[t], emitObject(descriptor, n, t, ctx));
+    options.onProgress?.(++done, loaded.objects.length);
+  }
+  const modules = loaded.objects.map((o) => names.get(o.descriptor)!);
+  const indexHeader = fileHeader([], optionText);
+  for (const t of targets) files.set(`index${extension[t]}`, emitIndex(modules, t, runtimeImportFrom(runtimeImport, 'index'), indexHeader));
+
+  const sources = [...used.values()];
+  files.set('THIRD-PARTY-NOTICES.md', notices(sources));
+  if (!options.bare) {
+    const info = { name: options.packageName ?? 'lwm2m-objects', version: options.packageVersion ?? '0.1.0' };
+    files.set('package.json', packageJson(info, sources, loaded.objects.map((o) => o.descriptor)));
+    files.set('README.md', readme(info, sources.length, loaded.objects.map((o) => ({ descriptor: o.descriptor, names: names.get(o.descriptor)! }))));
+  }
+
+  const warnings: Partial<Record<DiagnosticCode, number>> = {};
+  for (const d of diagnostics) if (d.severity === 'warning') warnings[d.code] = (warnings[d.code] ?? 0) + 1;
+  return {
+    files,
+    diagnostics,
+    stats: {
+      files: read.sources.length,
+      copies: loaded.copies,
+      skipped: loaded.skipped,
+      objects: loaded.objects.length,
+      objectIds: new Set(loaded.objects.map((o) => o.descriptor.id)).size,
+      resources: loaded.objects.reduce((n, o) => n + o.descriptor.resources.length, 0),
+      warnings,
+    },
+  };
+}
+
+/** A relative runtime import is given from the output root; each module needs it from its own folder. */
+function runtimeImportFrom(specifier: string, module: string): string {
+  if (!specifier.startsWith('.')) return specifier;
+  const depth = module.split('/').length - 1;
+  return depth === 0 ? specifier : `${'../'.repeat(depth)}${specifier.replace(/^\.\//, '')}`;
+}

@@ -1,0 +1,120 @@
+/**
+ * The run-time base of every generated instance class: the values of one object instance,
+ * checked against the descriptor on the way in, with change listeners that reporting
+ * (observe/notify) builds on.
+ */
+import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descriptor.js';
+import { checkValue } from '../model/check-value.js';
+import { ModelError } from '../model/model-error.js';
+import type { ResourceValue } from '../model/values.js';
+import type { ExecuteHandler, LocalExecutable, LocalResource } from './local.js';
+
+type Stored = ResourceValue | ReadonlyMap<number, ResourceValue>;
+type Source = Stored | (() => Stored | Promise<Stored>);
+
+export type ChangeListener = (instance: ObjectInstance, resourceId: number) => void;
+
+export class ObjectInstance {
+  readonly #values = new Map<number, Source>();
+  readonly #handlers = new Map<number, ExecuteHandler>();
+  readonly #accessors = new Map<number, LocalResource<Stored> | LocalExecutable>();
+  readonly #listeners = new Set<ChangeListener>();
+
+  constructor(
+    readonly descriptor: ObjectDescriptor,
+    readonly id: number,
+    values: Readonly<Record<string, unknown>>,
+  ) {
+    if (!Number.isInteger(id) || id < 0 || id > 65534) throw new ModelError('E_PATH_INVALID', `${descriptor.name} (${descriptor.id}): instance id ${id} is not in 0..65534`);
+    const byIdentifier = new Map(descriptor.resources.map((r) => [r.identifier, r]));
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) continue;
+      const r = byIdentifier.get(key);
+      if (r === undefined) throw new ModelError('E_UNKNOWN_RESOURCE', `${descriptor.name} (${descriptor.id}) has no resource "${key}"`);
+      if (r.operations === 'E') {
+        if (typeof value !== 'function') throw new ModelError('E_VALUE_TYPE', `${this.#where(r)}: an Execute resource takes a function`);
+        this.#handlers.set(r.id, value as ExecuteHandler);
+      } else {
+        this.#values.set(r.id, typeof value === 'function' ? (value as () => Stored) : this.#check(r, value));
+      }
+    }
+    for (const r of descriptor.resources) {
+      if (r.mandatory && !this.#values.has(r.id) && !this.#handlers.has(r.id)) {
+        throw new ModelError('E_NODE_SHAPE', `${this.#where(r)} is mandatory and has no value`);
+      }
+    }
+  }
+
+  /** /o/i */
+  get path(): string {
+    return `/${this.descriptor.id}/${this.id}`;
+  }
+
+  /** Ids of the resources that have a value or a handler, ascending. */
+  presentResources(): number[] {
+    return [...this.#values.keys(), ...this.#handlers.keys()].sort((a, b) => a - b);
+  }
+
+  /** The current value of a resource; a getter is called and its result checked. */
+  async read(resourceId: number): Promise<Stored | undefined> {
+    const r = this.#resource(resourceId);
+    const source = this.#values.get(resourceId);
+    if (typeof source !== 'function') return source;
+    return this.#check(r, await source());
+  }
+
+  /** Checks and stores a value, then tells the listeners. */
+  write(resourceId: number, value: Stored): void {
+    const r = this.#resource(resourceId);
+    if (r.operations === 'E') throw new ModelError('E_VALUE_TYPE', `${this.#where(r)} is an Execute resource and holds no value`);
+    this.#values.set(resourceId, this.#check(r, value));
+    for (const listener of this.#listeners) listener(this, resourceId);
+  }
+
+  async execute(resourceId: number, args?: string): Promise<void> {
+    const r = this.#resource(resourceId);
+    const handler = this.#handlers.get(resourceId);
+    if (r.operations !== 'E' || handler === undefined) throw new ModelError('E_UNKNOWN_RESOURCE', `${this.#where(r)} has no Execute handler`);
+    await handler(args);
+  }
+
+  /** Called after every change of a value through write()/set(); returns the unsubscribe. */
+  onChange(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The typed accessor generated classes expose as a property. */
+  resource(resourceId: number): LocalResource<Stored> | LocalExecutable {
+    let a = this.#accessors.get(resourceId);
+    if (a === undefined) {
+      const r = this.#resource(resourceId);
+      a = r.operations === 'E'
+        ? { id: r.id, execute: (args?: string) => this.execute(r.id, args) }
+        : { id: r.id, get: () => this.read(r.id), set: (v: Stored) => this.write(r.id, v) };
+      this.#accessors.set(resourceId, a);
+    }
+    return a;
+  }
+
+  #resource(resourceId: number): ResourceDescriptor {
+    const r = this.descriptor.resources.find((x) => x.id === resourceId);
+    if (r === undefined) throw new ModelError('E_UNKNOWN_RESOURCE', `${this.descriptor.name} (${this.descriptor.id}) has no resource ${resourceId}`);
+    return r;
+  }
+
+  #check(r: ResourceDescriptor, value: unknown): Stored {
+    if (!r.multiple) return checkValue(value, r, this.descriptor);
+    if (!(value instanceof Map)) throw new ModelError('E_VALUE_TYPE', `${this.#where(r)} is a multiple resource: give a Map of instance id to value`);
+    const out = new Map<number, ResourceValue>();
+    for (const [k, v] of value as Map<unknown, unknown>) {
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > 65534) throw new ModelError('E_PATH_INVALID', `${this.#where(r)}: resource instance id ${String(k)} is not in 0..65534`);
+      out.set(k, checkValue(v, r, this.descriptor));
+    }
+    return out;
+  }
+
+  #where(r: ResourceDescriptor): string {
+    return `object ${this.descriptor.id} (${this.descriptor.name}) resource ${r.id} (${r.name})`;
+  }
+}

@@ -1,0 +1,3 @@
+import { Device } from '../../../registry/index.js';
+
+export const device = new Device.Instance(0, { manufacturer: 'Acme', reboot: () => {} });
