@@ -13,70 +13,78 @@ export interface CborGuardOptions {
   readonly tags?: ReadonlySet<number>;
 }
 
-export function guardCbor(b: Uint8Array, opts: CborGuardOptions): void {
-  const n = b.length;
-  let pos = 0;
-  const fail = (code: 'E_TRUNCATED' | 'E_SYNTAX' | 'E_LIMIT', msg: string, at = pos): never => {
+class Guard {
+  pos = 0;
+  constructor(readonly b: Uint8Array, readonly opts: CborGuardOptions) {}
+
+  fail(code: 'E_TRUNCATED' | 'E_SYNTAX' | 'E_LIMIT', msg: string, at = this.pos): never {
     throw new CodecError(code, `CBOR: ${msg} at offset ${at}`, at);
-  };
-  /** Reads the argument of the head at pos; returns -1 for indefinite length. */
-  const arg = (ai: number, major: number): number => {
+  }
+
+  /** The argument of the head just read; -1 for an indefinite length. */
+  arg(ai: number, major: number): number {
     if (ai < 24) return ai;
     const need = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0;
     if (need === 0) {
       if (ai === 31 && (major === 2 || major === 3 || major === 4 || major === 5)) return -1;
-      return fail('E_SYNTAX', `reserved additional information ${ai}`, pos - 1);
+      return this.fail('E_SYNTAX', `reserved additional information ${ai}`, this.pos - 1);
     }
-    if (pos + need > n) fail('E_TRUNCATED', 'head runs past the end');
+    const b = this.b;
+    if (this.pos + need > b.length) this.fail('E_TRUNCATED', 'head runs past the end');
     let v = 0;
-    for (let k = 0; k < need; k++) v = v * 256 + b[pos + k]!;
-    pos += need;
-    return v; // 8-byte arguments above 2^53 become inexact, but are then far above any length check
-  };
+    for (let k = 0; k < need; k++) v = v * 256 + b[this.pos + k]!;
+    this.pos += need;
+    return v; // 8-byte arguments above 2^53 are inexact, but far above any length check
+  }
 
-  const item = (depth: number): void => {
-    if (pos >= n) fail('E_TRUNCATED', 'item expected');
-    const start = pos;
-    const ib = b[pos++]!;
+  item(depth: number): void {
+    const b = this.b;
+    const n = b.length;
+    if (this.pos >= n) this.fail('E_TRUNCATED', 'item expected');
+    const start = this.pos;
+    const ib = b[this.pos++]!;
     const major = ib >> 5;
     const ai = ib & 31;
-    if (ib === 0xff) fail('E_SYNTAX', 'unexpected break', start);
-    const v = arg(ai, major);
+    if (ib === 0xff) this.fail('E_SYNTAX', 'unexpected break', start);
+    const v = this.arg(ai, major);
     switch (major) {
       case 0: case 1: return;
       case 2: case 3:
         // cbor-x refuses indefinite-length strings; no LwM2M sender needs them.
-        if (v < 0) fail('E_SYNTAX', 'indefinite-length string', start);
-        if (v > n - pos) fail('E_TRUNCATED', `string of ${v} bytes runs past the end`, start);
-        pos += v;
+        if (v < 0) this.fail('E_SYNTAX', 'indefinite-length string', start);
+        if (v > n - this.pos) this.fail('E_TRUNCATED', `string of ${v} bytes runs past the end`, start);
+        this.pos += v;
         return;
       case 4: case 5: {
-        if (depth >= opts.maxDepth) fail('E_LIMIT', `nesting deeper than ${opts.maxDepth}`, start);
+        if (depth >= this.opts.maxDepth) this.fail('E_LIMIT', `nesting deeper than ${this.opts.maxDepth}`, start);
         const per = major === 5 ? 2 : 1;
         if (v < 0) {
           for (;;) {
-            if (pos >= n) fail('E_TRUNCATED', 'missing break');
-            if (b[pos] === 0xff) { pos++; return; }
-            for (let k = 0; k < per; k++) item(depth + 1);
+            if (this.pos >= n) this.fail('E_TRUNCATED', 'missing break');
+            if (b[this.pos] === 0xff) { this.pos++; return; }
+            for (let k = 0; k < per; k++) this.item(depth + 1);
           }
         }
         // Every item takes at least one byte: a count beyond the rest cannot be honest.
-        if (v * per > n - pos) fail('E_TRUNCATED', `${major === 5 ? 'map' : 'array'} of ${v} items runs past the end`, start);
-        for (let k = 0; k < v * per; k++) item(depth + 1);
+        if (v * per > n - this.pos) this.fail('E_TRUNCATED', `${major === 5 ? 'map' : 'array'} of ${v} items runs past the end`, start);
+        for (let k = 0; k < v * per; k++) this.item(depth + 1);
         return;
       }
       case 6:
-        if (opts.tags === undefined || !opts.tags.has(v)) fail('E_SYNTAX', `tag ${v} is not used by this format`, start);
-        if (depth >= opts.maxDepth) fail('E_LIMIT', `nesting deeper than ${opts.maxDepth}`, start);
-        item(depth + 1);
+        if (this.opts.tags === undefined || !this.opts.tags.has(v)) this.fail('E_SYNTAX', `tag ${v} is not used by this format`, start);
+        if (depth >= this.opts.maxDepth) this.fail('E_LIMIT', `nesting deeper than ${this.opts.maxDepth}`, start);
+        this.item(depth + 1);
         return;
-      case 7:
+      default:
         // false, true, null, and floats only: no other simple values, no undefined.
         if (ai === 20 || ai === 21 || ai === 22 || ai === 25 || ai === 26 || ai === 27) return;
-        return fail('E_SYNTAX', `simple value ${ai === 24 ? b[pos - 1] : ai} is not used by this format`, start);
+        this.fail('E_SYNTAX', `simple value ${ai === 24 ? b[this.pos - 1] : ai} is not used by this format`, start);
     }
-  };
+  }
+}
 
-  item(0);
-  if (pos !== n) throw new CodecError('E_TRAILING_BYTES', `CBOR: ${n - pos} bytes after the item at offset ${pos}`, pos);
+export function guardCbor(b: Uint8Array, opts: CborGuardOptions): void {
+  const g = new Guard(b, opts);
+  g.item(0);
+  if (g.pos !== b.length) throw new CodecError('E_TRAILING_BYTES', `CBOR: ${b.length - g.pos} bytes after the item at offset ${g.pos}`, g.pos);
 }

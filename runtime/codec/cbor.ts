@@ -1,7 +1,7 @@
 /** application/cbor (60): one resource or resource-instance value as a single CBOR item. */
 import type { LwM2MPath } from '../model/path.js';
 import type { ResourceValue } from '../model/values.js';
-import { guarded } from './codec-error.js';
+import { asCodecError } from './codec-error.js';
 import { cborDecode, cborEncode } from './cbor-engine.js';
 import { checkForEncode, checkSize, type CodecOptions } from './codec-options.js';
 import { CBOR_TAGS, fromCborValue, toCborValue } from './cbor-value.js';
@@ -13,9 +13,11 @@ export function encodeCbor(path: LwM2MPath, value: ResourceValue, opts: CodecOpt
 }
 
 export function decodeCbor(path: LwM2MPath, bytes: Uint8Array, opts: CodecOptions): ResourceValue {
-  return guarded(() => {
+  try {
     checkSize(bytes, opts);
     const r = resolveSingleValue(path, opts, 'application/cbor');
     return fromCborValue(cborDecode(bytes, { maxDepth: 2, tags: CBOR_TAGS }), r.res, r.obj, r.text, opts.check !== false);
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }

@@ -8,7 +8,7 @@ import { checkNodeFitsPath, nodeToRecords, recordsToNode } from '../model/node-r
 import { formatPath, pathLevel, type LwM2MPath } from '../model/path.js';
 import type { LwM2MRecord } from '../model/record.js';
 import type { ResourceValue } from '../model/values.js';
-import { CodecError, guarded } from './codec-error.js';
+import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
 import { ContentFormat, canonicalFormat, contentFormatName, isContentFormat, type ContentFormatId } from './content-format.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
@@ -39,9 +39,14 @@ function singleNode(path: LwM2MPath, value: ResourceValue): LwM2MNode {
     : { kind: 'resource', id: path.resourceId!, value };
 }
 
+function requireSingle(path: LwM2MPath, name: string): void {
+  const level = pathLevel(path);
+  if (level !== 'resource' && level !== 'resourceInstance') throw new CodecError('E_UNSUPPORTED_FORMAT', `${name} carries one value, not the ${level} ${formatPath(path)}`, undefined, formatPath(path));
+}
+
 /** Encodes the node at `path` in `format` (a Content-Format id; legacy 1542/1543 accepted). */
 export function encode(format: number, path: LwM2MPath, node: LwM2MNode, opts: CodecOptions): Uint8Array {
-  return guarded(() => {
+  try {
     const f = formatOf(format);
     switch (f) {
       case ContentFormat.TEXT: return encodeTextPlain(path, singleValue(path, node, 'text/plain'), opts);
@@ -54,22 +59,20 @@ export function encode(format: number, path: LwM2MPath, node: LwM2MNode, opts: C
       case ContentFormat.LWM2M_CBOR: return encodeLwm2mCbor(nodeToRecords(path, node), opts);
       default: throw new CodecError('E_UNSUPPORTED_FORMAT', `${contentFormatName[f]} does not carry resource values (see core-link.ts)`);
     }
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }
 
 /** Decodes a payload addressed to `path` into the node at that path. */
 export function decode(format: number, path: LwM2MPath, bytes: Uint8Array, opts: CodecOptions): LwM2MNode {
-  return guarded(() => {
+  try {
     const f = formatOf(format);
     checkSize(bytes, opts);
-    const single = (name: string): void => {
-      const level = pathLevel(path);
-      if (level !== 'resource' && level !== 'resourceInstance') throw new CodecError('E_UNSUPPORTED_FORMAT', `${name} carries one value, not the ${level} ${formatPath(path)}`, undefined, formatPath(path));
-    };
     switch (f) {
-      case ContentFormat.TEXT: single('text/plain'); return singleNode(path, decodeTextPlain(path, bytes, opts));
-      case ContentFormat.OPAQUE: single('application/octet-stream'); return singleNode(path, decodeOpaque(path, bytes, opts));
-      case ContentFormat.CBOR: single('application/cbor'); return singleNode(path, decodeCbor(path, bytes, opts));
+      case ContentFormat.TEXT: requireSingle(path, 'text/plain'); return singleNode(path, decodeTextPlain(path, bytes, opts));
+      case ContentFormat.OPAQUE: requireSingle(path, 'application/octet-stream'); return singleNode(path, decodeOpaque(path, bytes, opts));
+      case ContentFormat.CBOR: requireSingle(path, 'application/cbor'); return singleNode(path, decodeCbor(path, bytes, opts));
       case ContentFormat.TLV: return decodeTlv(path, bytes, opts);
       case ContentFormat.SENML_JSON: return recordsToNode(path, decodeSenmlJson(bytes, opts), opts.resolve);
       case ContentFormat.SENML_CBOR: return recordsToNode(path, decodeSenmlCbor(bytes, opts), opts.resolve);
@@ -77,7 +80,9 @@ export function decode(format: number, path: LwM2MPath, bytes: Uint8Array, opts:
       case ContentFormat.LWM2M_CBOR: return recordsToNode(path, decodeLwm2mCbor(bytes, opts), opts.resolve);
       default: throw new CodecError('E_UNSUPPORTED_FORMAT', `${contentFormatName[f]} does not carry resource values (see core-link.ts)`);
     }
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }
 
 const RECORD_FORMATS: ReadonlySet<number> = new Set([ContentFormat.SENML_JSON, ContentFormat.SENML_CBOR, ContentFormat.LWM2M_JSON, ContentFormat.LWM2M_CBOR]);
@@ -92,7 +97,7 @@ export function isRecordFormat(format: number): boolean {
  * timestamped notifications). `basePath` makes names relative to it (bn).
  */
 export function encodeRecords(format: number, records: readonly LwM2MRecord[], opts: CodecOptions & { basePath?: LwM2MPath }): Uint8Array {
-  return guarded(() => {
+  try {
     const f = formatOf(format);
     switch (f) {
       case ContentFormat.SENML_JSON: return encodeSenmlJson(records, opts, opts.basePath);
@@ -101,11 +106,13 @@ export function encodeRecords(format: number, records: readonly LwM2MRecord[], o
       case ContentFormat.LWM2M_CBOR: return encodeLwm2mCbor(records, opts);
       default: throw new CodecError('E_UNSUPPORTED_FORMAT', `${contentFormatName[f]} does not carry multi-path records`);
     }
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }
 
 export function decodeRecords(format: number, bytes: Uint8Array, opts: CodecOptions): LwM2MRecord[] {
-  return guarded(() => {
+  try {
     const f = formatOf(format);
     switch (f) {
       case ContentFormat.SENML_JSON: return decodeSenmlJson(bytes, opts);
@@ -114,7 +121,9 @@ export function decodeRecords(format: number, bytes: Uint8Array, opts: CodecOpti
       case ContentFormat.LWM2M_CBOR: return decodeLwm2mCbor(bytes, opts);
       default: throw new CodecError('E_UNSUPPORTED_FORMAT', `${contentFormatName[f]} does not carry multi-path records`);
     }
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }
 
 const NO_DESCRIPTORS: CodecOptions = { resolve: () => undefined };
@@ -125,10 +134,12 @@ export function encodeCompositeRequest(format: number, paths: readonly LwM2MPath
 }
 
 export function decodeCompositeRequest(format: number, bytes: Uint8Array, opts?: { maxBytes?: number }): LwM2MPath[] {
-  return guarded(() => {
+  try {
     const o: CodecOptions = { ...NO_DESCRIPTORS, maxBytes: opts?.maxBytes };
     if (format === ContentFormat.SENML_JSON) return decodeSenmlJson(bytes, o, 'forbidden').map((r) => r.path);
     if (format === ContentFormat.SENML_CBOR) return decodeSenmlCbor(bytes, o, 'forbidden').map((r) => r.path);
     throw new CodecError('E_UNSUPPORTED_FORMAT', `composite requests are SenML JSON (110) or SenML CBOR (112), not ${format}`);
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }

@@ -2,47 +2,57 @@
  * A small strict JSON reader for SenML JSON and LwM2M JSON. Why not JSON.parse: integers
  * beyond 2^53 (64-bit resources) must stay exact, errors need an offset, and nesting is
  * bounded. Integer literals outside the safe range become bigint. Objects become Maps
- * (no prototype keys such as "__proto__" to worry about).
+ * (no prototype keys such as "__proto__" to worry about). A class rather than closures:
+ * no per-call function allocation on the hot path.
  */
 import { CodecError } from './codec-error.js';
 
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | JsonObject;
 export type JsonObject = Map<string, JsonValue>;
 
-export function readJson(text: string, maxDepth: number): JsonValue {
-  let pos = 0;
-  const n = text.length;
+const NUM = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 
-  const fail = (msg: string, at = pos): never => {
-    throw new CodecError(at >= n ? 'E_TRUNCATED' : 'E_SYNTAX', `JSON: ${msg} at offset ${at}`, at);
-  };
-  const ws = (): void => {
-    while (pos < n) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
+class JsonReader {
+  pos = 0;
+  readonly n: number;
+  constructor(readonly text: string, readonly maxDepth: number) {
+    this.n = text.length;
+  }
+
+  fail(msg: string, at = this.pos): never {
+    throw new CodecError(at >= this.n ? 'E_TRUNCATED' : 'E_SYNTAX', `JSON: ${msg} at offset ${at}`, at);
+  }
+
+  ws(): void {
+    const t = this.text;
+    let p = this.pos;
+    while (p < this.n) {
+      const c = t.charCodeAt(p);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
       else break;
     }
-  };
+    this.pos = p;
+  }
 
-  const readString = (): string => {
-    // pos is at the opening quote
-    const start = ++pos;
+  string(): string {
+    const t = this.text;
+    const start = ++this.pos;
+    let p = start;
     for (;;) {
-      if (pos >= n) fail('unterminated string');
-      const c = text.charCodeAt(pos);
-      if (c === 0x22) { const s = text.slice(start, pos++); return s; }
+      if (p >= this.n) this.fail('unterminated string', p);
+      const c = t.charCodeAt(p);
+      if (c === 0x22) { this.pos = p + 1; return t.slice(start, p); }
       if (c === 0x5c) break; // escapes: take the slow path
-      if (c < 0x20) fail('control character in string');
-      pos++;
+      if (c < 0x20) this.fail('control character in string', p);
+      p++;
     }
-    let out = text.slice(start, pos);
-    while (pos < n) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x22) { pos++; return out; }
-      if (c < 0x20) fail('control character in string');
-      if (c !== 0x5c) { out += text[pos]; pos++; continue; }
-      const e = text[pos + 1];
-      switch (e) {
+    let out = t.slice(start, p);
+    while (p < this.n) {
+      const c = t.charCodeAt(p);
+      if (c === 0x22) { this.pos = p + 1; return out; }
+      if (c < 0x20) this.fail('control character in string', p);
+      if (c !== 0x5c) { out += t[p]; p++; continue; }
+      switch (t[p + 1]) {
         case '"': out += '"'; break;
         case '\\': out += '\\'; break;
         case '/': out += '/'; break;
@@ -52,88 +62,91 @@ export function readJson(text: string, maxDepth: number): JsonValue {
         case 'r': out += '\r'; break;
         case 't': out += '\t'; break;
         case 'u': {
-          const hex = text.slice(pos + 2, pos + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('bad \\u escape');
+          const hex = t.slice(p + 2, p + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape', p);
           out += String.fromCharCode(parseInt(hex, 16));
-          pos += 4;
+          p += 4;
           break;
         }
-        default: fail('bad escape');
+        default: this.fail('bad escape', p);
       }
-      pos += 2;
+      p += 2;
     }
-    return fail('unterminated string');
-  };
+    return this.fail('unterminated string', p);
+  }
 
-  const NUM = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
-  const readNumber = (): number | bigint => {
-    NUM.lastIndex = pos;
-    const m = NUM.exec(text);
-    if (m === null) return fail('bad number');
+  number(): number | bigint {
+    NUM.lastIndex = this.pos;
+    const m = NUM.exec(this.text);
+    if (m === null) return this.fail('bad number');
     const tok = m[0];
-    pos += tok.length;
+    this.pos += tok.length;
     if (m[1] === undefined && m[2] === undefined) {
       const v = Number(tok);
       // Integers beyond 2^53 keep every digit.
       if (!Number.isSafeInteger(v)) {
-        if (tok.length > 40) fail('integer too long', pos - tok.length);
+        if (tok.length > 40) this.fail('integer too long', this.pos - tok.length);
         return BigInt(tok);
       }
       return v;
     }
     return Number(tok);
-  };
+  }
 
-  const readValue = (depth: number): JsonValue => {
-    ws();
-    if (pos >= n) fail('value expected');
-    const c = text.charCodeAt(pos);
-    if (c === 0x22) return readString();
+  value(depth: number): JsonValue {
+    this.ws();
+    if (this.pos >= this.n) this.fail('value expected');
+    const t = this.text;
+    const c = t.charCodeAt(this.pos);
+    if (c === 0x22) return this.string();
     if (c === 0x7b || c === 0x5b) {
-      if (depth >= maxDepth) throw new CodecError('E_LIMIT', `JSON: nesting deeper than ${maxDepth} at offset ${pos}`, pos);
-      pos++;
-      ws();
+      if (depth >= this.maxDepth) throw new CodecError('E_LIMIT', `JSON: nesting deeper than ${this.maxDepth} at offset ${this.pos}`, this.pos);
+      this.pos++;
+      this.ws();
       if (c === 0x5b) {
         const arr: JsonValue[] = [];
-        if (text.charCodeAt(pos) === 0x5d) { pos++; return arr; }
+        if (t.charCodeAt(this.pos) === 0x5d) { this.pos++; return arr; }
         for (;;) {
-          arr.push(readValue(depth + 1));
-          ws();
-          const d = text.charCodeAt(pos);
-          if (d === 0x2c) { pos++; continue; }
-          if (d === 0x5d) { pos++; return arr; }
-          fail('"," or "]" expected');
+          arr.push(this.value(depth + 1));
+          this.ws();
+          const d = t.charCodeAt(this.pos);
+          if (d === 0x2c) { this.pos++; continue; }
+          if (d === 0x5d) { this.pos++; return arr; }
+          this.fail('"," or "]" expected');
         }
       }
       const obj: JsonObject = new Map();
-      if (text.charCodeAt(pos) === 0x7d) { pos++; return obj; }
+      if (t.charCodeAt(this.pos) === 0x7d) { this.pos++; return obj; }
       for (;;) {
-        ws();
-        if (text.charCodeAt(pos) !== 0x22) fail('member name expected');
-        const at = pos;
-        const key = readString();
-        if (obj.has(key)) fail(`duplicate member "${key.slice(0, 20)}"`, at);
-        ws();
-        if (text.charCodeAt(pos) !== 0x3a) fail('":" expected');
-        pos++;
-        obj.set(key, readValue(depth + 1));
-        ws();
-        const d = text.charCodeAt(pos);
-        if (d === 0x2c) { pos++; continue; }
-        if (d === 0x7d) { pos++; return obj; }
-        fail('"," or "}" expected');
+        this.ws();
+        if (t.charCodeAt(this.pos) !== 0x22) this.fail('member name expected');
+        const at = this.pos;
+        const key = this.string();
+        if (obj.has(key)) this.fail(`duplicate member "${key.slice(0, 20)}"`, at);
+        this.ws();
+        if (t.charCodeAt(this.pos) !== 0x3a) this.fail('":" expected');
+        this.pos++;
+        obj.set(key, this.value(depth + 1));
+        this.ws();
+        const d = t.charCodeAt(this.pos);
+        if (d === 0x2c) { this.pos++; continue; }
+        if (d === 0x7d) { this.pos++; return obj; }
+        this.fail('"," or "}" expected');
       }
     }
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return readNumber();
-    if (text.startsWith('true', pos)) { pos += 4; return true; }
-    if (text.startsWith('false', pos)) { pos += 5; return false; }
-    if (text.startsWith('null', pos)) { pos += 4; return null; }
-    return fail('unexpected character');
-  };
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
+    if (t.startsWith('true', this.pos)) { this.pos += 4; return true; }
+    if (t.startsWith('false', this.pos)) { this.pos += 5; return false; }
+    if (t.startsWith('null', this.pos)) { this.pos += 4; return null; }
+    return this.fail('unexpected character');
+  }
+}
 
-  const v = readValue(0);
-  ws();
-  if (pos < n) throw new CodecError('E_TRAILING_BYTES', `JSON: text after the value at offset ${pos}`, pos);
+export function readJson(text: string, maxDepth: number): JsonValue {
+  const r = new JsonReader(text, maxDepth);
+  const v = r.value(0);
+  r.ws();
+  if (r.pos < r.n) throw new CodecError('E_TRAILING_BYTES', `JSON: text after the value at offset ${r.pos}`, r.pos);
   return v;
 }
 

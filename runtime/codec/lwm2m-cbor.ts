@@ -7,7 +7,7 @@
 import type { LwM2MRecord } from '../model/record.js';
 import { formatPath, pathFromIds } from '../model/path.js';
 import { ModelError } from '../model/model-error.js';
-import { CodecError, guarded } from './codec-error.js';
+import { CodecError, asCodecError } from './codec-error.js';
 import { cborDecode, cborEncode } from './cbor-engine.js';
 import { checkForEncode, checkSize, resolveResource, type CodecOptions } from './codec-options.js';
 import { CBOR_TAGS, fromCborValue, toCborValue } from './cbor-value.js';
@@ -39,7 +39,7 @@ export function encodeLwm2mCbor(records: readonly LwM2MRecord[], opts: CodecOpti
 }
 
 export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRecord[] {
-  return guarded(() => {
+  try {
     checkSize(bytes, opts);
     const doc = cborDecode(bytes, { maxDepth: 8, tags: CBOR_TAGS });
     if (!(doc instanceof Map)) throw new CodecError('E_SYNTAX', 'LwM2M CBOR must be a map', 0);
@@ -68,5 +68,7 @@ export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRec
     };
     walk(doc as Map<unknown, unknown>, []);
     return out;
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type { LwM2MRecord } from '../model/record.js';
 import type { LwM2MPath } from '../model/path.js';
-import { CodecError, guarded } from './codec-error.js';
+import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, resolveResource, type CodecOptions } from './codec-options.js';
 import { jsonNumber, readJson, type JsonValue } from './json-reader.js';
 import { fromSenml, setField, toSenml, type SenmlIn } from './senml-records.js';
@@ -93,8 +93,10 @@ function readLwm2mJson(bytes: Uint8Array, opts: CodecOptions): SenmlIn[] {
 }
 
 export function decodeLwm2mJson(bytes: Uint8Array, opts: CodecOptions): LwM2MRecord[] {
-  return guarded(() => {
+  try {
     checkSize(bytes, opts);
     return fromSenml(readLwm2mJson(bytes, opts), opts, 'required');
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }

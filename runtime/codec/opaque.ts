@@ -1,6 +1,6 @@
 /** application/octet-stream (42): the bytes of one Opaque resource, as they are. */
 import type { LwM2MPath } from '../model/path.js';
-import { CodecError, guarded } from './codec-error.js';
+import { CodecError, asCodecError } from './codec-error.js';
 import { checkForEncode, checkSize, type CodecOptions } from './codec-options.js';
 import { checkOrCodecError } from './senml-value.js';
 import { resolveSingleValue } from './single-value-path.js';
@@ -17,10 +17,12 @@ export function encodeOpaque(path: LwM2MPath, value: Uint8Array, opts: CodecOpti
 }
 
 export function decodeOpaque(path: LwM2MPath, bytes: Uint8Array, opts: CodecOptions): Uint8Array {
-  return guarded(() => {
+  try {
     checkSize(bytes, opts);
     const r = resolveOpaque(path, opts);
     const v = new Uint8Array(bytes); // a plain copy: the caller's buffer may be reused
     return (opts.check === false ? v : checkOrCodecError(v, r.res, r.obj, r.text)) as Uint8Array;
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type { LwM2MRecord } from '../model/record.js';
 import type { LwM2MPath } from '../model/path.js';
-import { CodecError, guarded } from './codec-error.js';
+import { CodecError, asCodecError } from './codec-error.js';
 import { cborDecode, cborEncode, cborIntegerOut } from './cbor-engine.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
 import { fromSenml, setField, toSenml, type SenmlIn, type SenmlOut } from './senml-records.js';
@@ -82,8 +82,10 @@ export function readSenmlCbor(bytes: Uint8Array): SenmlIn[] {
 }
 
 export function decodeSenmlCbor(bytes: Uint8Array, opts: CodecOptions, values: 'required' | 'forbidden' | 'optional' = 'required'): LwM2MRecord[] {
-  return guarded(() => {
+  try {
     checkSize(bytes, opts);
     return fromSenml(readSenmlCbor(bytes), opts, values);
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }

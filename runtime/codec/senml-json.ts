@@ -1,7 +1,7 @@
 /** SenML JSON (110): an array of records; vd is base64url without padding. */
 import type { LwM2MRecord } from '../model/record.js';
 import type { LwM2MPath } from '../model/path.js';
-import { CodecError, guarded } from './codec-error.js';
+import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
 import { jsonNumber, readJson, type JsonValue } from './json-reader.js';
 import { fromSenml, setField, toSenml, type SenmlIn, type SenmlOut } from './senml-records.js';
@@ -78,8 +78,10 @@ export function readSenmlJson(bytes: Uint8Array): SenmlIn[] {
 }
 
 export function decodeSenmlJson(bytes: Uint8Array, opts: CodecOptions, values: 'required' | 'forbidden' | 'optional' = 'required'): LwM2MRecord[] {
-  return guarded(() => {
+  try {
     checkSize(bytes, opts);
     return fromSenml(readSenmlJson(bytes), opts, values);
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }

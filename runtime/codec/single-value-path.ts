@@ -13,5 +13,5 @@ export function resolveSingleValue(path: LwM2MPath, opts: CodecOptions, format: 
   if (!r.res.multiple && path.resourceInstanceId !== undefined) {
     throw new CodecError('E_NODE_SHAPE', `resource ${text} is single: it has no resource instances`, undefined, text);
   }
-  return { ...r, text };
+  return { obj: r.obj, res: r.res, text };
 }

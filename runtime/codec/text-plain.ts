@@ -5,7 +5,7 @@
 import type { LwM2MPath } from '../model/path.js';
 import type { CoreLink, ObjectLink, ResourceValue } from '../model/values.js';
 import { normalizeInteger } from '../model/check-value.js';
-import { CodecError, guarded } from './codec-error.js';
+import { CodecError, asCodecError } from './codec-error.js';
 import { checkForEncode, checkSize, type CodecOptions } from './codec-options.js';
 import { formatCoreLinks, parseCoreLinks } from './core-link.js';
 import { checkOrCodecError, formatObjectLink, parseObjectLink, secondsToTime, timeToSeconds } from './senml-value.js';
@@ -72,10 +72,12 @@ export function parseTextValue(s: string, type: string, path: string): ResourceV
 }
 
 export function decodeTextPlain(path: LwM2MPath, bytes: Uint8Array, opts: CodecOptions): ResourceValue {
-  return guarded(() => {
+  try {
     checkSize(bytes, opts);
     const r = resolveSingleValue(path, opts, 'text/plain');
     const v = parseTextValue(utf8Decode(bytes), r.res.type, r.text);
     return opts.check === false ? v : checkOrCodecError(v, r.res, r.obj, r.text);
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }

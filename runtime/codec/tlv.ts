@@ -12,7 +12,7 @@ import { sortedKeys, type InstanceNode, type LwM2MNode, type ResourceNode } from
 import { formatPath, pathLevel, type LwM2MPath } from '../model/path.js';
 import { checkNodeFitsPath } from '../model/node-records.js';
 import type { CoreLink, ObjectLink, ResourceValue } from '../model/values.js';
-import { CodecError, guarded } from './codec-error.js';
+import { CodecError, asCodecError } from './codec-error.js';
 import { checkForEncode, checkSize, resolveResource, type CodecOptions } from './codec-options.js';
 import { formatCoreLinks, parseCoreLinks } from './core-link.js';
 import { checkOrCodecError, secondsToTime, timeToSeconds } from './senml-value.js';
@@ -280,18 +280,19 @@ function decodeInstanceBody(b: Uint8Array, entries: readonly TlvEntry[], o: numb
   return { kind: 'instance', id: i, resources };
 }
 
+function onlyOne(top: readonly TlvEntry[], p: string): TlvEntry {
+  if (top.length !== 1) throw new CodecError(top.length === 0 ? 'E_TRUNCATED' : 'E_TRAILING_BYTES', `TLV: one TLV expected for ${p}, got ${top.length}`, top[1]?.offset ?? 0, p);
+  return top[0]!;
+}
+
 /** Decodes a TLV payload addressed to `path` into the node at that path. */
 export function decodeTlv(path: LwM2MPath, bytes: Uint8Array, opts: CodecOptions): LwM2MNode {
-  return guarded(() => {
+  try {
     checkSize(bytes, opts);
     const b = bytes;
     const top = readTlvs(b, 0, b.length);
     const o = path.objectId;
     const p = formatPath(path);
-    const one = (): TlvEntry => {
-      if (top.length !== 1) throw new CodecError(top.length === 0 ? 'E_TRUNCATED' : 'E_TRAILING_BYTES', `TLV: one TLV expected for ${p}, got ${top.length}`, top[1]?.offset ?? 0, p);
-      return top[0]!;
-    };
     switch (pathLevel(path)) {
       case 'object': {
         const instances = new Map<number, InstanceNode>();
@@ -314,13 +315,13 @@ export function decodeTlv(path: LwM2MPath, bytes: Uint8Array, opts: CodecOptions
         return decodeInstanceBody(b, top, o, i, opts);
       }
       case 'resource': {
-        const e = one();
+        const e = onlyOne(top, p);
         expect(e, [TLV_RESOURCE, TLV_MULTIPLE_RESOURCE], `resource ${p} is expected`);
         if (e.id !== path.resourceId) throw new CodecError('E_NODE_SHAPE', `TLV: resource ${e.id} in a payload for ${p}`, e.offset, p);
         return decodeResource(b, e, o, path.instanceId!, opts);
       }
       case 'resourceInstance': {
-        const e = one();
+        const e = onlyOne(top, p);
         expect(e, [TLV_RESOURCE_INSTANCE], `resource instance ${p} is expected`);
         if (e.id !== path.resourceInstanceId) throw new CodecError('E_NODE_SHAPE', `TLV: resource instance ${e.id} in a payload for ${p}`, e.offset, p);
         const { obj, res } = resolveResource(opts, o, path.resourceId!, p, e.offset);
@@ -328,5 +329,7 @@ export function decodeTlv(path: LwM2MPath, bytes: Uint8Array, opts: CodecOptions
         return { kind: 'resourceInstance', id: e.id, value: value(b, e, res, obj, p, opts) };
       }
     }
-  });
+  } catch (e) {
+    throw asCodecError(e);
+  }
 }
