@@ -5,7 +5,7 @@ import { AlertDescription, AlertLevel, alertForCode, encodeAlert, parseAlert } f
 import type { CipherSuite } from './cipher-suite.js';
 import { DtlsError } from './dtls-error.js';
 import { encodeHandshakeMessage, fragmentHandshakeMessage, HANDSHAKE_HEADER_LENGTH, parseHandshakeFragments } from './handshake-fragment.js';
-import type { HandshakeMessage } from './handshake-fragment.js';
+import type { HandshakeFragment, HandshakeMessage } from './handshake-fragment.js';
 import { HandshakeReassembler } from './handshake-reassembler.js';
 import type { RecordCipher } from './record-cipher.js';
 import { ContentType, DTLS_1_2, encodeRecord, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE, RECORD_HEADER_LENGTH } from './record.js';
@@ -119,7 +119,11 @@ export abstract class Connection {
     if (rec.epoch === this.read.epoch) { state = this.read; current = true; }
     else if (this.previousRead !== null && rec.epoch === this.previousRead.epoch) { state = this.previousRead; current = false; }
     else { this.host.dropped('E_DTLS_BAD_EPOCH'); return; }
-    if (!state.window.check(rec.sequence)) { this.host.dropped('E_DTLS_REPLAY'); return; }
+    // The window only moves for authenticated records (RFC 6347 4.1.2.6): a forged epoch-0
+    // record with a huge number must not push the real ones out. Epoch 0 relies on
+    // message_seq to discard duplicates instead.
+    const protectedRecord = state.cipher !== null;
+    if (protectedRecord && !state.window.check(rec.sequence)) { this.host.dropped('E_DTLS_REPLAY'); return; }
     let plain: Uint8Array;
     if (state.cipher === null) {
       plain = rec.fragment;
@@ -137,12 +141,15 @@ export abstract class Connection {
       plain = opened;
     }
     if (plain.length > MAX_PLAINTEXT_LENGTH) { this.host.dropped('E_DTLS_RECORD_OVERFLOW'); return; }
-    state.window.accept(rec.sequence);
+    if (protectedRecord) state.window.accept(rec.sequence);
     this.lastActivity = Date.now();
     switch (rec.type) {
       case ContentType.changeCipherSpec:
         if (!current) return;
-        if (plain.length !== 1 || plain[0] !== 1) throw new DtlsError('E_DTLS_DECODE', 'bad ChangeCipherSpec');
+        if (plain.length !== 1 || plain[0] !== 1) {
+          if (!protectedRecord) { this.host.dropped('E_DTLS_DECODE'); return; }
+          throw new DtlsError('E_DTLS_DECODE', 'bad ChangeCipherSpec');
+        }
         if (this.pendingRead === null) {
           // A CCS we cannot act on: a retransmission, or out of order; ignored.
           return;
@@ -157,7 +164,7 @@ export abstract class Connection {
         this.handleAlert(plain);
         return;
       case ContentType.handshake:
-        this.handleHandshakeRecord(plain, current);
+        this.handleHandshakeRecord(plain, current, protectedRecord);
         return;
       case ContentType.applicationData:
         if (!this.isEstablished || state.cipher === null || !current) { this.host.dropped('E_DTLS_UNEXPECTED_MESSAGE'); return; }
@@ -180,8 +187,15 @@ export abstract class Connection {
     // Warnings other than close_notify (e.g. no_renegotiation) change nothing here.
   }
 
-  private handleHandshakeRecord(plain: Uint8Array, current: boolean): void {
-    const frags = parseHandshakeFragments(plain, this.options.maxHandshakeMessageLength);
+  private handleHandshakeRecord(plain: Uint8Array, current: boolean, protectedRecord: boolean): void {
+    let frags: HandshakeFragment[];
+    try {
+      frags = parseHandshakeFragments(plain, this.options.maxHandshakeMessageLength);
+    } catch (e) {
+      // Bad framing in a record anyone could have sent is dropped like any bad record.
+      if (!protectedRecord && e instanceof DtlsError) { this.host.dropped(e.code); return; }
+      throw e;
+    }
     let peerRetransmitted = false;
     for (const f of frags) {
       if (!current) {
@@ -189,7 +203,13 @@ export abstract class Connection {
         if (f.messageSeq < this.reassembler.nextSeq) peerRetransmitted = true;
         continue;
       }
-      const res = this.reassembler.add(f);
+      let res: ReturnType<HandshakeReassembler['add']>;
+      try {
+        res = this.reassembler.add(f);
+      } catch (e) {
+        if (!protectedRecord && e instanceof DtlsError) { this.host.dropped(e.code); continue; }
+        throw e;
+      }
       if (res === 'old') peerRetransmitted = true;
       let msg: HandshakeMessage | null;
       while ((msg = this.reassembler.pop()) !== null) {

@@ -96,8 +96,6 @@ export class ClientConnection extends Connection {
     if (++this.helloVerifies > MAX_HELLO_VERIFY) throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'too many HelloVerifyRequests');
     if (hvr.cookie.length === 0) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', 'empty cookie');
     this.cookie = new Uint8Array(hvr.cookie);
-    // Servers number the records after HelloVerifyRequest in various ways: start a fresh window.
-    this.read.window.reset();
     this.sendHello();
   }
 
