@@ -1,0 +1,125 @@
+/**
+ * Codec benchmark: encode/decode operations per second of a full Device instance and of a
+ * 100-value SenML pack (/3303 with 100 instances of Sensor Value), per format; the same
+ * payloads through npm `lwm2m-codec` (TLV and LwM2M JSON, the formats it has) and bare
+ * cbor-x as the ceiling for SenML CBOR. Prints one JSON line last.
+ *
+ * ratio_vs_lwm2m_codec: geometric mean of our ops/s over lwm2m-codec's, over both payloads,
+ * both formats, encode and decode. senml_cbor_vs_cbor_x: our (encode + decode) time of
+ * the SenML pack over bare cbor-x's on the same CBOR items.
+ */
+import { createRequire } from 'node:module';
+import { Encoder, FLOAT32_OPTIONS } from 'cbor-x';
+import type { ObjectDescriptor } from '../registry/descriptor.js';
+import { coreRegistry } from '../registry/index.js';
+import { decode, encode } from '../runtime/codec/codec.js';
+import { ContentFormat } from '../runtime/codec/content-format.js';
+import { senmlCborItems } from '../runtime/codec/senml-cbor.js';
+import { toSenml } from '../runtime/codec/senml-records.js';
+import { nodeToRecords } from '../runtime/model/node-records.js';
+import { instanceNode, multipleResourceNode, objectNode, resourceNode, type LwM2MNode } from '../runtime/model/node.js';
+import { objectResolver } from '../runtime/model/object-resolver.js';
+import type { LwM2MPath } from '../runtime/model/path.js';
+
+const require = createRequire(import.meta.url);
+const lwc = require('lwm2m-codec') as {
+  encode(type: 'tlv' | 'json', path: string, value: unknown): Buffer | string;
+  decode(type: 'tlv' | 'json', path: string, value: Buffer | string): unknown;
+};
+
+const temperature: ObjectDescriptor = {
+  id: 3303, version: '1.1', lwm2mVersion: '1.0', urn: 'urn:oma:lwm2m:ext:3303:1.1', name: 'Temperature', multiple: true, mandatory: false,
+  resources: [{ id: 5700, name: 'Sensor Value', identifier: 'sensorValue', operations: 'R', multiple: false, mandatory: true, type: 'float' }],
+};
+const opts = { resolve: objectResolver([...coreRegistry].filter((d) => d.id === 3 && d.version === '1.2').concat(temperature)) };
+
+// A full Device instance: every readable resource of Device 1.2 but ExtDevInfo (Objlnk, which lwm2m-codec lacks).
+// Memory Total is 64, not 128: lwm2m-codec 0.1.1 writes 128..255 with writeInt8 and throws.
+const deviceTree = instanceNode(0, [
+  resourceNode(0, 'Open Mobile Alliance'), resourceNode(1, 'Lightweight M2M Client'), resourceNode(2, '345000123'), resourceNode(3, '1.0'),
+  multipleResourceNode(6, [[0, 1], [1, 5]]), multipleResourceNode(7, [[0, 3800], [1, 5000]]), multipleResourceNode(8, [[0, 125], [1, 900]]),
+  resourceNode(9, 100), resourceNode(10, 15), multipleResourceNode(11, [[0, 0]]), resourceNode(13, new Date(1367491215000)),
+  resourceNode(14, '+02:00'), resourceNode(15, 'Europe/Berlin'), resourceNode(16, 'UQ'), resourceNode(17, 'Smart Meter'),
+  resourceNode(18, '1.0.2'), resourceNode(19, '2.3.1'), resourceNode(20, 0), resourceNode(21, 64),
+]);
+const deviceJs: Record<string, unknown> = {
+  0: 'Open Mobile Alliance', 1: 'Lightweight M2M Client', 2: '345000123', 3: '1.0', 6: { 0: 1, 1: 5 }, 7: { 0: 3800, 1: 5000 }, 8: { 0: 125, 1: 900 },
+  9: 100, 10: 15, 11: { 0: 0 }, 13: 1367491215, 14: '+02:00', 15: 'Europe/Berlin', 16: 'UQ', 17: 'Smart Meter', 18: '1.0.2', 19: '2.3.1', 20: 0, 21: 64,
+};
+const packTree = objectNode(3303, Array.from({ length: 100 }, (_, i) => instanceNode(i, [resourceNode(5700, 20.25 + i * 0.37)])));
+const packJs: Record<string, unknown> = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [i, { 5700: 20.25 + i * 0.37 }]));
+
+const BUDGET_MS = Number(process.env.BENCH_MS ?? 250);
+let sink = 0;
+
+/** ops/s of fn over about BUDGET_MS after a short warm-up. */
+function opsPerSec(fn: () => unknown): number {
+  const warm = performance.now();
+  while (performance.now() - warm < 40) sink ^= fn() === undefined ? 1 : 0;
+  let ops = 0;
+  let batch = 16;
+  const start = performance.now();
+  let now = start;
+  while (now - start < BUDGET_MS) {
+    for (let k = 0; k < batch; k++) sink ^= fn() === undefined ? 1 : 0;
+    ops += batch;
+    now = performance.now();
+    if (batch < 4096) batch *= 2;
+  }
+  return (ops * 1000) / (now - start);
+}
+
+const FORMATS = [ContentFormat.TLV, ContentFormat.SENML_JSON, ContentFormat.SENML_CBOR, ContentFormat.LWM2M_JSON, ContentFormat.LWM2M_CBOR] as const;
+const payloads: { name: string; path: LwM2MPath; pathText: string; tree: LwM2MNode; js: unknown }[] = [
+  { name: 'device', path: { objectId: 3, instanceId: 0 }, pathText: '/3/0', tree: deviceTree, js: deviceJs },
+  { name: 'pack100', path: { objectId: 3303 }, pathText: '/3303', tree: packTree, js: packJs },
+];
+
+const results: Record<string, number> = {};
+const round = (x: number): number => Math.round(x);
+const ratios: number[] = [];
+
+for (const p of payloads) {
+  for (const f of FORMATS) {
+    const bytes = encode(f, p.path, p.tree, opts);
+    const e = opsPerSec(() => encode(f, p.path, p.tree, opts));
+    const d = opsPerSec(() => decode(f, p.path, bytes, opts));
+    results[`${p.name}_${f}_encode_ops`] = round(e);
+    results[`${p.name}_${f}_decode_ops`] = round(d);
+    console.log(`ours        ${p.name.padEnd(8)} ${String(f).padEnd(6)} ${String(bytes.length).padStart(5)} B  encode ${round(e).toString().padStart(8)}/s  decode ${round(d).toString().padStart(8)}/s`);
+  }
+  for (const [type, f] of [['tlv', ContentFormat.TLV], ['json', ContentFormat.LWM2M_JSON]] as const) {
+    const bytes = lwc.encode(type, p.pathText, p.js);
+    const e = opsPerSec(() => lwc.encode(type, p.pathText, p.js));
+    const d = opsPerSec(() => lwc.decode(type, p.pathText, bytes));
+    results[`${p.name}_lwm2m_codec_${type}_encode_ops`] = round(e);
+    results[`${p.name}_lwm2m_codec_${type}_decode_ops`] = round(d);
+    ratios.push(results[`${p.name}_${f}_encode_ops`]! / e, results[`${p.name}_${f}_decode_ops`]! / d);
+    console.log(`lwm2m-codec ${p.name.padEnd(8)} ${type.padEnd(6)} ${String(bytes.length).padStart(5)} B  encode ${round(e).toString().padStart(8)}/s  decode ${round(d).toString().padStart(8)}/s`);
+  }
+}
+
+// Bare cbor-x on the very CBOR items our SenML CBOR encoder hands it (same options).
+const bare = new Encoder({ useRecords: false, mapsAsObjects: false, useFloat32: FLOAT32_OPTIONS.NEVER, tagUint8Array: false });
+const items = senmlCborItems(toSenml(nodeToRecords(payloads[1]!.path, packTree), opts, payloads[1]!.path));
+const packBytes = bare.encode(items);
+const cxE = opsPerSec(() => bare.encode(items));
+const cxD = opsPerSec(() => bare.decode(packBytes));
+console.log(`cbor-x      pack100  bare   ${String(packBytes.length).padStart(5)} B  encode ${round(cxE).toString().padStart(8)}/s  decode ${round(cxD).toString().padStart(8)}/s`);
+const ourE = results[`pack100_${ContentFormat.SENML_CBOR}_encode_ops`]!;
+const ourD = results[`pack100_${ContentFormat.SENML_CBOR}_decode_ops`]!;
+const senmlVsCborx = (1 / ourE + 1 / ourD) / (1 / cxE + 1 / cxD);
+const geo = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
+
+if (sink === 42) console.log(''); // keep results alive
+console.log(JSON.stringify({
+  bench: 'codec',
+  ratio_vs_lwm2m_codec: Number(geo.toFixed(2)),
+  ratio_vs_lwm2m_codec_min: Number(Math.min(...ratios).toFixed(2)),
+  senml_cbor_vs_cbor_x: Number(senmlVsCborx.toFixed(2)),
+  senml_cbor_encode_vs_cbor_x: Number((cxE / ourE).toFixed(2)),
+  senml_cbor_decode_vs_cbor_x: Number((cxD / ourD).toFixed(2)),
+  cbor_x_encode_ops: round(cxE),
+  cbor_x_decode_ops: round(cxD),
+  ...results,
+}));
