@@ -98,10 +98,18 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
     return c?.isEstablished === true ? c.identity : undefined;
   }
 
-  async send(data: Uint8Array, peer: PeerAddress): Promise<void> {
-    if (this.closed) throw new DtlsError('E_DTLS_CLOSED', 'transport closed');
-    const conn = await this.sessionFor(peer);
-    await this.inner.send(conn.sealApplicationData(data), peer);
+  send(data: Uint8Array, peer: PeerAddress): Promise<void> {
+    if (this.closed) return Promise.reject(new DtlsError('E_DTLS_CLOSED', 'transport closed'));
+    // Fast path without extra promise hops: the session exists.
+    const conn = this.conns.get(peerKey(peer));
+    if (conn !== undefined && conn.isEstablished && !conn.isEnded) {
+      try {
+        return this.inner.send(conn.sealApplicationData(data), peer);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.sessionFor(peer).then((c) => this.inner.send(c.sealApplicationData(data), peer));
   }
 
   /** The established connection to send on; the client role may start a handshake. */
