@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { decode, encode } from '../../runtime/coap/codec.js';
 import { MessageType, ResponseCode } from '../../runtime/coap/codes.js';
 import { CoapError } from '../../runtime/coap/errors.js';
 import type { CoapMessage } from '../../runtime/coap/message.js';
 import { OptionNumber, getStrings, pathOptions, stringOption } from '../../runtime/coap/options.js';
 import type { IncomingRequest } from '../../runtime/coap/request.js';
-import { RawPeer, delay, tappedEndpoint, udpEndpoint, until } from './helpers.js';
+import { RawPeer, delay, tappedEndpoint, udpEndpoint, until, closeAll } from './helpers.js';
+
+after(closeAll);
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString();
 const msg = (m: Partial<CoapMessage>): Uint8Array =>

@@ -5,14 +5,28 @@ import { CoapEndpoint, type EndpointOptions } from '../../runtime/coap/endpoint.
 import type { Datagram, DatagramTransport, PeerAddress } from '../../runtime/transport/datagram-transport.js';
 import { UdpTransport } from '../../runtime/transport/udp.js';
 
+/** Everything a test opened, closed by closeAll() in an after() hook so a failing test cannot hang the run. */
+const opened = new Set<{ close(): Promise<void> }>();
+
+function track<T extends { close(): Promise<void> }>(x: T): T {
+  opened.add(x);
+  return x;
+}
+
+export async function closeAll(): Promise<void> {
+  const all = [...opened];
+  opened.clear();
+  await Promise.allSettled(all.map((x) => x.close()));
+}
+
 export async function udpEndpoint(options: Omit<EndpointOptions, 'transport'> = {}, address = '127.0.0.1'): Promise<CoapEndpoint> {
-  return new CoapEndpoint({ ...options, transport: await UdpTransport.bind({ address }) });
+  return track(new CoapEndpoint({ ...options, transport: await UdpTransport.bind({ address }) }));
 }
 
 /** A UDP endpoint whose transport can drop and records outgoing datagrams. */
 export async function tappedEndpoint(options: Omit<EndpointOptions, 'transport'> = {}): Promise<{ endpoint: CoapEndpoint; tap: TapTransport }> {
   const tap = new TapTransport(await UdpTransport.bind());
-  return { endpoint: new CoapEndpoint({ ...options, transport: tap }), tap };
+  return { endpoint: track(new CoapEndpoint({ ...options, transport: tap })), tap };
 }
 
 export class TapTransport implements DatagramTransport {
@@ -122,7 +136,7 @@ export class RawPeer {
   static async open(): Promise<RawPeer> {
     const s = createSocket('udp4');
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    return new RawPeer(s);
+    return track(new RawPeer(s));
   }
   address(): PeerAddress {
     const a = this.socket.address();
@@ -144,7 +158,10 @@ export class RawPeer {
     }
     return this.inbox[count - 1] as Buffer;
   }
+  private closed = false;
   close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
     return new Promise((r) => this.socket.close(() => r()));
   }
 }

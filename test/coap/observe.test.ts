@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { decode, encode } from '../../runtime/coap/codec.js';
+import { MessageType, ResponseCode } from '../../runtime/coap/codes.js';
+import type { CoapEndpoint } from '../../runtime/coap/endpoint.js';
+import { CoapError } from '../../runtime/coap/errors.js';
+import type { CoapMessage } from '../../runtime/coap/message.js';
+import { isNewerNotification, type ServerObservation } from '../../runtime/coap/observe.js';
+import { OptionNumber, encodeUint, getUint, uintOption } from '../../runtime/coap/options.js';
+import type { CoapResponse } from '../../runtime/coap/request.js';
+import { ManualClock, RawPeer, delay, tappedEndpoint, udpEndpoint, until, closeAll } from './helpers.js';
+
+after(closeAll);
+
+const text = (b: Uint8Array): string => Buffer.from(b).toString();
+const parsed = (b: Uint8Array): CoapMessage => {
+  const r = decode(b);
+  assert.ok(r.ok);
+  return r.message;
+};
+
+/** A server whose /obs resource accepts observers and remembers them. */
+async function observableServer(server?: CoapEndpoint): Promise<{ server: CoapEndpoint; observers: ServerObservation[] }> {
+  const s = server ?? (await udpEndpoint());
+  const observers: ServerObservation[] = [];
+  s.onRequest((r) => {
+    if (r.observeRequested) observers.push(r.acceptObserve());
+    return { code: ResponseCode.Content, contentFormat: 0, payload: 'v0' };
+  });
+  return { server: s, observers };
+}
+
+test('observe between two endpoints: NON and CON notifications, then cancel with GET Observe=1', async () => {
+  const { server, observers } = await observableServer();
+  const client = await udpEndpoint();
+  const got: CoapResponse[] = [];
+  const obs = await client.observe(server.address(), { method: 'GET', path: '/3/0/9' }, (n) => got.push(n));
+  assert.equal(obs.active, true);
+  assert.equal(text(obs.response!.payload), 'v0');
+  assert.ok(getUint(obs.response!.options, OptionNumber.Observe) !== undefined);
+  const so = observers[0]!;
+  assert.deepEqual(so.path, ['3', '0', '9']);
+  await so.notify({ code: ResponseCode.Content, payload: 'v1', contentFormat: 0 });
+  await so.notify({ code: ResponseCode.Content, payload: 'v2' }, { confirmable: true });
+  await until(() => got.length === 2);
+  assert.deepEqual(got.map((n) => text(n.payload)), ['v1', 'v2']);
+  assert.equal(got[0]!.contentFormat, 0);
+  const res = await obs.cancel();
+  assert.equal(res.code, ResponseCode.Content);
+  assert.equal(getUint(res.options, OptionNumber.Observe), undefined, 'deregistration answer carries no Observe');
+  assert.equal(so.active, false);
+  assert.equal(so.endedBy, 'cancelled');
+  await assert.rejects(so.notify({ code: ResponseCode.Content }), (e) => e instanceof CoapError && e.code === 'E_COAP_OBSERVE_CANCELLED');
+  assert.equal(observers.length, 1, 'the deregistering GET did not register again');
+  await client.close();
+  await server.close();
+});
+
+test('a forgotten observation is cancelled by RST on the next NON or CON notification', async () => {
+  for (const confirmable of [false, true]) {
+    const { server, observers } = await observableServer();
+    const client = await udpEndpoint();
+    const obs = await client.observe(server.address(), { method: 'GET', path: '/x' }, () => {});
+    obs.forget();
+    const so = observers[0]!;
+    const ended = new Promise((r) => so.onEnd(r));
+    const p = so.notify({ code: ResponseCode.Content, payload: 'x' }, { confirmable });
+    if (confirmable) await assert.rejects(p, (e) => e instanceof CoapError && e.code === 'E_COAP_RESET');
+    assert.equal(await ended, 'reset');
+    assert.equal(server.stateSize.observations, 0);
+    await client.close();
+    await server.close();
+  }
+});
+
+test('the client drops stale notifications (sequence order with wrap-around, 128 s rule)', async () => {
+  assert.equal(isNewerNotification(5, 0, 6, 1), true);
+  assert.equal(isNewerNotification(6, 0, 5, 1), false);
+  assert.equal(isNewerNotification(0xfffffe, 0, 1, 1), true, 'wrap-around');
+  assert.equal(isNewerNotification(6, 0, 5, 128_001), true, 'after 128 s anything is newer');
+  const raw = await RawPeer.open();
+  const client = await udpEndpoint();
+  const got: string[] = [];
+  const pending = client.observe(raw.address(), { method: 'GET', path: '/o' }, (n) => got.push(text(n.payload)));
+  const reg = parsed(await raw.waitFor(1));
+  assert.equal(getUint(reg.options, OptionNumber.Observe), 0);
+  const note = (type: 0 | 1 | 2, mid: number, seq: number, payload: string): Uint8Array => encode({
+    type, code: ResponseCode.Content, messageId: mid, token: reg.token, options: [{ number: OptionNumber.Observe, value: encodeUint(seq) }], payload: Buffer.from(payload),
+  });
+  raw.send(note(MessageType.ACK, reg.messageId, 10, 'first'), client.address());
+  const obs = await pending;
+  assert.equal(text(obs.response!.payload), 'first');
+  for (const [seq, p] of [[12, 'a'], [11, 'stale'], [13, 'b'], [0x7fff00, 'c'], [0xfffe00, 'c2'], [0xfffd00, 'stale2'], [2, 'd-wrapped']] as const) {
+    raw.send(note(MessageType.NON, (100 + seq) & 0xffff, seq, p), client.address());
+    await delay(5);
+  }
+  raw.send(note(MessageType.CON, 500, 3, 'e'), client.address());
+  const ack = parsed(await raw.waitFor(2));
+  assert.deepEqual([ack.type, ack.messageId], [MessageType.ACK, 500]);
+  raw.send(note(MessageType.CON, 500, 3, 'e'), client.address()); // duplicate: ACKed again, not delivered
+  await raw.waitFor(3);
+  assert.deepEqual(got, ['a', 'b', 'c', 'c2', 'd-wrapped', 'e']);
+  // An error notification ends the observation.
+  raw.send(encode({ type: MessageType.NON, code: ResponseCode.NotFound, messageId: 600, token: reg.token, options: [], payload: new Uint8Array(0) }), client.address());
+  await until(() => !obs.active);
+  await raw.close();
+  await client.close();
+});
+
+test('a CON notification goes out at least every 24 hours even when NON is asked for', async () => {
+  const clock = new ManualClock();
+  const { endpoint: server, tap } = await tappedEndpoint({ clock });
+  const { observers } = await observableServer(server);
+  const client = await udpEndpoint();
+  await client.observe(server.address(), { method: 'GET', path: '/x' }, () => {});
+  const so = observers[0]!;
+  const typeOfLast = (): number => parsed(tap.sent[tap.sent.length - 1]!).type;
+  await so.notify({ code: ResponseCode.Content, payload: '1' });
+  assert.equal(typeOfLast(), MessageType.NON);
+  clock.advance(24 * 3600 * 1000 - 1);
+  await so.notify({ code: ResponseCode.Content, payload: '2' });
+  assert.equal(typeOfLast(), MessageType.NON);
+  clock.advance(1);
+  await so.notify({ code: ResponseCode.Content, payload: '3' });
+  assert.equal(typeOfLast(), MessageType.CON);
+  await so.notify({ code: ResponseCode.Content, payload: '4' });
+  assert.equal(typeOfLast(), MessageType.NON);
+  const seqs = tap.sent.map((b) => getUint(parsed(b).options, OptionNumber.Observe));
+  const notes = seqs.slice(1) as number[];
+  assert.ok(notes.every((s, i) => i === 0 || s > notes[i - 1]!), `increasing sequence ${notes}`);
+  await client.close();
+  await server.close();
+});
+
+test('re-registration with the same token replaces the observation; Observe=1 from another token changes nothing', async () => {
+  const { server, observers } = await observableServer();
+  const raw = await RawPeer.open();
+  const reg = (mid: number, token: number[], observe: number): Uint8Array => encode({
+    type: MessageType.CON, code: 1, messageId: mid, token: Uint8Array.from(token), options: [uintOption(OptionNumber.Observe, observe), { number: OptionNumber.UriPath, value: Buffer.from('x') }], payload: new Uint8Array(0),
+  });
+  raw.send(reg(1, [1, 1], 0), server.address());
+  await raw.waitFor(1);
+  raw.send(reg(2, [1, 1], 0), server.address());
+  await raw.waitFor(2);
+  assert.equal(observers.length, 2);
+  assert.equal(observers[0]!.endedBy, 'replaced');
+  assert.equal(observers[1]!.active, true);
+  raw.send(reg(3, [2, 2], 1), server.address());
+  await raw.waitFor(3);
+  assert.equal(observers[1]!.active, true);
+  raw.send(reg(4, [1, 1], 1), server.address());
+  await raw.waitFor(4);
+  assert.equal(observers[1]!.endedBy, 'cancelled');
+  assert.equal(server.stateSize.observations, 0);
+  await raw.close();
+  await server.close();
+});
+
+test('a notification bigger than a block goes block-wise and arrives whole, Content-Format kept', async () => {
+  const { server, observers } = await observableServer();
+  const client = await udpEndpoint();
+  const got: CoapResponse[] = [];
+  await client.observe(server.address(), { method: 'GET', path: '/big' }, (n) => got.push(n));
+  const body = Buffer.alloc(3000, 'z');
+  body.write('end', 2997);
+  await observers[0]!.notify({ code: ResponseCode.Content, payload: body, contentFormat: 112 });
+  await until(() => got.length === 1);
+  assert.equal(got[0]!.payload.length, 3000);
+  assert.equal(text(got[0]!.payload).slice(-3), 'end');
+  assert.equal(got[0]!.contentFormat, 112);
+  await client.close();
+  await server.close();
+});
+
+test('a server that does not accept: the handle is inactive; a failing handler ends nothing it did not start', async () => {
+  const server = await udpEndpoint();
+  server.onRequest(() => ({ code: ResponseCode.Content, payload: 'plain' }));
+  const client = await udpEndpoint();
+  const obs = await client.observe(server.address(), { method: 'GET', path: '/x' }, () => {});
+  assert.equal(obs.active, false);
+  assert.equal(client.stateSize.observations, 0);
+  server.onRequest((r) => {
+    r.acceptObserve();
+    return { code: ResponseCode.NotFound };
+  });
+  const o2 = await client.observe(server.address(), { method: 'GET', path: '/y' }, () => {});
+  assert.equal(o2.active, false);
+  assert.equal(server.stateSize.observations, 0);
+  await assert.rejects(client.observe(server.address(), { method: 'POST', path: '/x' }, () => {}), (e) => e instanceof CoapError && e.code === 'E_COAP_INVALID_ARGUMENT');
+  await client.close();
+  await server.close();
+});
