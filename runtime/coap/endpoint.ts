@@ -109,15 +109,22 @@ function latin1(v: Uint8Array): string {
   return tokenKey(v);
 }
 
-/** The resource a request addresses, for block-wise state: method, URI, Accept (and a FETCH body). */
-function requestKey(code: number, options: readonly CoapOption[], payload: Uint8Array): string {
+/** The resource a request addresses, for Block1 reassembly: method, URI and Accept. */
+function requestKey(code: number, options: readonly CoapOption[]): string {
   let k = `${code}`;
   for (const o of options) {
     const n = o.number;
     if (n === O.UriHost || n === O.UriPort || n === O.UriPath || n === O.UriQuery || n === O.Accept) k += `|${n}=${latin1(o.value)}`;
   }
-  if (code === Method.FETCH) k += `|${latin1(payload)}`;
   return k;
+}
+
+/**
+ * The key a stored Block2 body is found under. Follow-ups come as GET for every method but
+ * FETCH; a FETCH follow-up repeats the body only when it fit one block (else it carries none).
+ */
+function bodyKey(code: number, options: readonly CoapOption[], fetchBody: Uint8Array): string {
+  return code === Method.FETCH ? `${requestKey(code, options)}|${latin1(fetchBody)}` : requestKey(Method.GET, options);
 }
 
 export class CoapEndpoint implements ObservationHost {
@@ -335,7 +342,8 @@ export class CoapEndpoint implements ObservationHost {
     let length = first.payload.length;
     let block = b2;
     let offset = b2.num * blockSize(b2.szx) + first.payload.length;
-    const body = code === Method.FETCH ? toBytes(init.payload) : EMPTY;
+    const fetchBody = toBytes(init.payload);
+    const body = code === Method.FETCH && fetchBody.length <= blockSize(b2.szx) ? fetchBody : EMPTY;
     const method = code === Method.FETCH ? code : Method.GET;
     while (block.more) {
       const szx = block.szx;
@@ -518,6 +526,13 @@ export class CoapEndpoint implements ObservationHost {
     t.timer = this.clock.setTimeout(() => this.onRetransmitTimer(t), t.timeoutMs);
   }
 
+  private etagCounter = 0;
+
+  private nextEtag(): Uint8Array {
+    this.etagCounter = (this.etagCounter + 1) >>> 0;
+    return encodeUint(this.etagCounter || 1);
+  }
+
   private giveUpError(message: string): CoapError {
     return this.closed ? new CoapError('E_COAP_CLOSED', 'endpoint closed') : new CoapError('E_COAP_TIMEOUT', message);
   }
@@ -695,7 +710,9 @@ export class CoapEndpoint implements ObservationHost {
     const method = methodName(m.code);
     if (method === undefined) return reply({ code: ResponseCode.MethodNotAllowed });
 
-    const rkey = `${pk}|${requestKey(m.code, m.options, m.payload)}`;
+    const rkey = `${pk}|${requestKey(m.code, m.options)}`;
+    const b1present = m.options.some((o) => o.number === O.Block1);
+    const bkey = `${pk}|${bodyKey(m.code, m.options, b1present ? EMPTY : m.payload)}`;
     let payload = m.payload;
     let contentFormat = getUint(m.options, O.ContentFormat);
 
@@ -704,7 +721,7 @@ export class CoapEndpoint implements ObservationHost {
     const b2 = b2v === undefined ? undefined : decodeBlock(b2v.value);
     if (b2v !== undefined && b2 === undefined) return reply({ code: ResponseCode.BadRequest, payload: 'bad Block2 option' });
     if (b2 !== undefined && b2.num > 0) {
-      const stored = this.storedBodies.get(rkey, now);
+      const stored = this.storedBodies.get(bkey, now);
       if (stored !== undefined) return this.sendResponse(m, d.peer, entry, stored, undefined);
     }
 
@@ -759,7 +776,7 @@ export class CoapEndpoint implements ObservationHost {
       options: m.options, payload, contentFormat, accept, observeRequested,
       acceptObserve: () => {
         if (!observeRequested) throw new CoapError('E_COAP_INVALID_ARGUMENT', 'the request did not ask to observe');
-        observation ??= new ServerObservation(this, d.peer, m.token, okey, rkey, path, query, accept);
+        observation ??= new ServerObservation(this, d.peer, m.token, okey, bkey, path, query, accept);
         return observation;
       },
       ...(d.identity === undefined ? {} : { identity: d.identity }),
@@ -785,7 +802,7 @@ export class CoapEndpoint implements ObservationHost {
         } else observation.end('error-response');
       }
       const extra = block1Echo === undefined ? [] : [{ number: O.Block1, value: encodeBlock(block1Echo) }];
-      this.sendResponse(m, d.peer, entry, { ...res, options: [...(res.options ?? []), ...extra] }, obsSeq, b2, rkey);
+      this.sendResponse(m, d.peer, entry, { ...res, options: [...(res.options ?? []), ...extra] }, obsSeq, b2, bkey);
     };
     if (!(result instanceof Promise)) return finish(result);
     let timer: TimerHandle | undefined;
@@ -822,7 +839,7 @@ export class CoapEndpoint implements ObservationHost {
    */
   private sendResponse(
     m: CoapMessage, peer: PeerAddress, entry: DedupEntry, res: OutgoingResponse | StoredBody, observeSeq: number | undefined,
-    requested?: BlockValue, rkey?: string,
+    requested?: BlockValue, bkey?: string,
   ): void {
     if (this.closed) return;
     let options: CoapOption[] = [...(res.options ?? [])];
@@ -835,7 +852,9 @@ export class CoapEndpoint implements ObservationHost {
       const full = payload;
       if (reqB2 === undefined || reqB2.num === 0) {
         // Keep the whole body for the follow-up requests of the other blocks.
-        const key = rkey ?? `${peerKey(peer)}|${requestKey(m.code, m.options, m.payload)}`;
+        const key = bkey ?? `${peerKey(peer)}|${bodyKey(m.code, m.options, m.payload)}`;
+        // An ETag lets the client notice when two transfers of the resource interleave.
+        if (!options.some((o) => o.number === O.ETag)) options.push({ number: O.ETag, value: this.nextEtag() });
         this.storedBodies.set(key, { code: res.code, options: options.filter((o) => o.number !== O.Observe && o.number !== O.Block1), payload: full }, this.clock.now());
       }
       const num = reqB2?.num ?? 0;
@@ -880,6 +899,7 @@ export class CoapEndpoint implements ObservationHost {
     let payload = toBytes(res.payload);
     if (payload.length > blockSize(this.szx)) {
       if (payload.length > this.maxBodySize) return Promise.reject(new CoapError('E_COAP_TOO_LARGE', 'notification body too large'));
+      if (!options.some((o) => o.number === O.ETag)) options.push({ number: O.ETag, value: this.nextEtag() });
       this.storedBodies.set(obs.requestKey, { code: res.code, options: [...options], payload }, this.clock.now());
       const size = blockSize(this.szx);
       options.push({ number: O.Block2, value: encodeBlock({ num: 0, more: true, szx: this.szx }) }, uintOption(O.Size2, payload.length));
