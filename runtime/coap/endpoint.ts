@@ -293,6 +293,10 @@ export class CoapEndpoint implements ObservationHost {
     if (body.length > this.maxBodySize) throw new CoapError('E_COAP_TOO_LARGE', `request body of ${body.length} bytes exceeds ${this.maxBodySize}`);
     const confirmable = init.confirmable ?? true;
     let szx = init.blockSize === undefined ? this.szx : szxForSize(init.blockSize);
+    // Early negotiation (RFC 7959 §2.4): ask for smaller response blocks from the start.
+    if (init.blockSize !== undefined && (code === Method.GET || code === Method.FETCH)) {
+      base.push({ number: O.Block2, value: encodeBlock({ num: 0, more: false, szx }) });
+    }
     const one = (options: CoapOption[], payload: Uint8Array, tok: Uint8Array | undefined, obs: ClientObservation | undefined) =>
       this.exchange(peer, { code, options, payload, confirmable, deadlineAt, signal: init.signal, token: tok, observation: obs });
 
@@ -349,7 +353,7 @@ export class CoapEndpoint implements ObservationHost {
       const szx = block.szx;
       const num = offset / blockSize(szx);
       if (!Number.isInteger(num)) throw new CoapError('E_COAP_BLOCKWISE', 'block boundaries do not line up');
-      const opts = [...base.filter((o) => o.number !== O.Block1 && o.number !== O.Size1), { number: O.Block2, value: encodeBlock({ num, more: false, szx }) }];
+      const opts = [...base.filter((o) => o.number !== O.Block1 && o.number !== O.Size1 && o.number !== O.Block2), { number: O.Block2, value: encodeBlock({ num, more: false, szx }) }];
       const { message } = await this.exchange(peer, {
         code: method, options: opts, payload: body, confirmable: init.confirmable ?? true, deadlineAt, signal: init.signal, token: undefined, observation: undefined,
       });
