@@ -100,7 +100,7 @@ async function runGenerate(inputs: string[], flags: Flags): Promise<number> {
       if (!flags.quiet) console.log(`${out} is up to date (${result.files.size} files)`);
       return exitCodes.ok;
     }
-    writeOutput(out, result.files);
+    await writeOutput(out, result.files);
     if (!flags.quiet) {
       const s = result.stats;
       const warnings = Object.entries(s.warnings).sort((a, b) => b[1]! - a[1]!).map(([code, n]) => `${code} ${n}`).join(', ');

@@ -53,8 +53,8 @@ export interface Diagnostic {
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line === undefined ? d.file : `${d.file}:${d.line}`;
-  const field = d.field === undefined ? '' : ` ${d.field}:`;
-  return `${where}: ${d.severity} ${d.code}${field} ${d.message}`;
+  const field = d.field === undefined ? '' : ` ${d.field}`;
+  return `${where}: ${d.severity} ${d.code}${field}: ${d.message}`;
 }
 
 /** The generator layer's one error type: the run stopped, nothing was written. */

@@ -6,7 +6,8 @@ import { CodegenError, type Diagnostic, type DiagnosticCode } from './diagnostic
 import { emitIndex } from './emit-index.js';
 import { emitObject, type Target } from './emit-object.js';
 import { loadObjects } from './load-objects.js';
-import { nameObjects } from './object-names.js';
+import { nameObjects, type ObjectNames } from './object-names.js';
+import type { ObjectDescriptor } from '../registry/descriptor.js';
 import { fileHeader } from './provenance.js';
 import { readSources, type XmlSource } from './read-sources.js';
 import { notices, packageJson, readme } from './scaffold-package.js';
@@ -45,9 +46,18 @@ export interface GenerateStats {
   readonly warnings: Readonly<Partial<Record<DiagnosticCode, number>>>;
 }
 
+export interface GeneratedObject {
+  readonly descriptor: ObjectDescriptor;
+  readonly names: ObjectNames;
+  /** The file it was read from. */
+  readonly source: string;
+}
+
 export interface GenerateResult {
   /** Output path (relative, forward slashes) -> content. */
   readonly files: ReadonlyMap<string, string>;
+  /** What the package exports, sorted by id then version. */
+  readonly objects: readonly GeneratedObject[];
   readonly diagnostics: readonly Diagnostic[];
   readonly stats: GenerateStats;
 }
@@ -65,7 +75,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   let diagnostics: Diagnostic[] = [...read.diagnostics, ...loaded.diagnostics];
   if (options.strict) {
     diagnostics.push(...(await checkSchemas(read.sources)));
-    diagnostics = diagnostics.map((d) => (d.severity === 'warning' && d.code !== 'W_NOT_OBJECT_FILE' ? { ...d, severity: 'error', message: `${d.code}: ${d.message}` } : d));
+    diagnostics = diagnostics.map((d) => (d.severity === 'warning' && d.code !== 'W_NOT_OBJECT_FILE' ? { ...d, severity: 'error' as const } : d));
   }
   const names = nameObjects(loaded.objects.map((o) => ({ descriptor: o.descriptor, file: o.source.file })), diagnostics);
   const errors = diagnostics.filter((d) => d.severity === 'error');
@@ -104,6 +114,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   for (const d of diagnostics) if (d.severity === 'warning') warnings[d.code] = (warnings[d.code] ?? 0) + 1;
   return {
     files,
+    objects: loaded.objects.map((o) => ({ descriptor: o.descriptor, names: names.get(o.descriptor)!, source: o.source.file })),
     diagnostics,
     stats: {
       files: read.sources.length,

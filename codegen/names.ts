@@ -41,7 +41,7 @@ export function camelCase(name: string): string {
   const ws = words(name);
   if (ws.length === 0) return '';
   const [first, ...rest] = ws;
-  const head = /^[A-Z0-9]+$/.test(first!) ? first!.toLowerCase() : first![0]!.toLowerCase() + first!.slice(1);
+  const head = /^[A-Z0-9]+$/.test(first!) || /^lwm2m$/i.test(first!) ? first!.toLowerCase() : first![0]!.toLowerCase() + first!.slice(1);
   return leadingDigit(head + rest.map(capitalise).join(''));
 }
 

@@ -115,12 +115,9 @@ function normaliseResource(
 
   const opsText = f.get('Operations');
   let operations: Operations;
-  const ops = (opsText ?? '').toUpperCase().replace(/[^RWE]/g, '');
+  // Letters only, in any case and order ("wr", "R W"); anything else is not an Operations value.
+  const ops = /^[RWErwe\s,]*$/.test(opsText ?? '') ? (opsText ?? '').toUpperCase().replace(/[^RWE]/g, '') : '?';
   if (ops === '') {
-    if ((opsText ?? '').trim() !== '') {
-      fail('Operations', 'E_UNKNOWN_OPERATIONS', `"${opsText}" is not one of R, W, RW, E`);
-      return undefined;
-    }
     // An empty <Operations/> is valid (Security resources: bootstrap only); a missing one is not.
     if (opsText === undefined) warn('Operations', 'W_OPERATIONS_MISSING', `resource ${id} has no Operations element; none is allowed`);
     operations = '';

@@ -55,7 +55,11 @@ const meta = XMLParser.getMetaDataSymbol() as unknown as symbol;
 
 type Node = Record<string | symbol, unknown>;
 
-export function parseXml(file: string, text: string): ParseResult {
+export function parseXml(file: string, original: string): ParseResult {
+  // A DOCTYPE is blanked out (its newlines kept, so lines stay true): entities declared in it
+  // are never expanded and nothing it names is fetched; a reference stays literal text.
+  const hasDoctype = /<!DOCTYPE/i.test(original);
+  const text = hasDoctype ? original.replace(/<!DOCTYPE(?:[^[>]|\[[\s\S]*?\])*>/gi, (m) => m.replace(/[^\n]/g, ' ')) : original;
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: true });
   if (valid !== true) {
     return {
@@ -77,7 +81,7 @@ export function parseXml(file: string, text: string): ParseResult {
     return {
       ok: false,
       error: {
-        severity: 'error', code: 'E_NOT_LWM2M', file,
+        severity: 'error', code: 'E_NOT_LWM2M', file, line: tag ? lineAt(text.indexOf(`<${tag[1]}`)) : 1,
         message: tag ? `the root element is <${tag[1]}>, not <LWM2M> with an <Object>` : 'the file has no element',
       },
     };
@@ -97,7 +101,7 @@ export function parseXml(file: string, text: string): ParseResult {
     xml: {
       objects,
       schemaLocation: attr(root, '@xsi:noNamespaceSchemaLocation'),
-      hasDoctype: /<!DOCTYPE/i.test(text),
+      hasDoctype,
       lineAt,
       lineOfField(from, field) {
         const at = text.indexOf(`<${field}`, from);

@@ -11,7 +11,7 @@ export type RangeOutcome =
   | { readonly parsed: Constraint }
   | { readonly warning: WarningCode; readonly detail: string };
 
-const NUMBER = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
+const NUMBER = String.raw`[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?`;
 const numberRe = new RegExp(`^${NUMBER}$`);
 // "a..b", "a...b", "a - b", "a to b", "[a:b]"; a hyphen needs a digit before it so "-5" stays a number.
 const intervalRe = new RegExp(`^\\[?\\s*(${NUMBER})\\s*(?:\\.{2,3}|(?<=\\d)\\s*-\\s*|\\s+to\\s+|:)\\s*(${NUMBER})\\s*\\]?$`, 'i');

@@ -6,7 +6,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { findLicence, type LicenceNotice } from './licence.js';
 
 export interface XmlSource {
-  /** The path as shown in messages and provenance headers (relative to the working directory). */
+  /** The path as shown in messages and provenance headers: as given on the command line. */
   readonly file: string;
   readonly text: string;
   /** sha256 of the file's bytes, hex. */
@@ -26,10 +26,11 @@ export function readSources(paths: readonly string[], cwd = process.cwd()): Read
   const sources: XmlSource[] = [];
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
-  const add = (abs: string, fromFolder: boolean): void => {
+  // Files are named as the user named them: the argument, plus the path inside a folder.
+  const add = (abs: string, shown: string, fromFolder: boolean): void => {
     if (seen.has(abs)) return;
     seen.add(abs);
-    const file = relative(cwd, abs) || abs;
+    const file = shown.replace(/\\/g, '/');
     let bytes: Buffer;
     try {
       bytes = readFileSync(abs);
@@ -49,8 +50,8 @@ export function readSources(paths: readonly string[], cwd = process.cwd()): Read
       diagnostics.push({ severity: 'error', code: 'E_READ', file: p, message: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message });
       continue;
     }
-    if (isDir) for (const f of xmlFilesUnder(abs)) add(f, true);
-    else add(abs, false);
+    if (isDir) for (const f of xmlFilesUnder(abs)) add(f, join(p, relative(abs, f)), true);
+    else add(abs, p, false);
   }
   return { sources, diagnostics };
 }

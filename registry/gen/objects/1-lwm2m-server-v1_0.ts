@@ -75,23 +75,23 @@ export interface LwM2MServer_v1_0Schema {
  * This LwM2M Objects provides the data related to a LwM2M Server. A Bootstrap-Server has no such an Object Instance associated to it.
  */
 export const LwM2MServer_v1_0: ObjectType<LwM2MServer_v1_0Schema> = /*#__PURE__*/ defineObject({
-    id: 1,
-    version: '1.0',
-    lwm2mVersion: '1.0',
-    urn: 'urn:oma:lwm2m:oma:1',
-    name: 'LwM2M Server',
-    description: 'This LwM2M Objects provides the data related to a LwM2M Server. A Bootstrap-Server has no such an Object Instance associated to it.',
-    multiple: true,
-    mandatory: true,
-    resources: [
-      { id: 0, name: 'Short Server ID', identifier: 'shortServerId', operations: 'R', multiple: false, mandatory: true, type: 'integer', range: { raw: '1-65535', parsed: { kind: 'range', intervals: [{ min: '1', max: '65535' }] } }, description: 'Used as link to associate server Object Instance.' },
-      { id: 1, name: 'Lifetime', identifier: 'lifetime', operations: 'RW', multiple: false, mandatory: true, type: 'integer', units: 's', description: 'Specify the lifetime of the registration in seconds (see Section 5.3 Registration).' },
-      { id: 2, name: 'Default Minimum Period', identifier: 'defaultMinimumPeriod', operations: 'RW', multiple: false, mandatory: false, type: 'integer', units: 's', description: 'The default value the LwM2M Client should use for the Minimum Period of an Observation in the absence of this parameter being included in an Observation.\nIf this Resource doesn’t exist, the default value is 0.' },
-      { id: 3, name: 'Default Maximum Period', identifier: 'defaultMaximumPeriod', operations: 'RW', multiple: false, mandatory: false, type: 'integer', units: 's', description: 'The default value the LwM2M Client should use for the Maximum Period of an Observation in the absence of this parameter being included in an Observation.' },
-      { id: 4, name: 'Disable', identifier: 'disable', operations: 'E', multiple: false, mandatory: false, type: 'none', description: 'If this Resource is executed, this LwM2M Server Object is disabled for a certain period defined in the Disabled Timeout Resource. After receiving “Execute” operation, LwM2M Client MUST send response of the operation and perform de-registration process, and underlying network connection between the Client and Server MUST be disconnected to disable the LwM2M Server account.\nAfter the above process, the LwM2M Client MUST NOT send any message to the Server and ignore all the messages from the LwM2M Server for the period.' },
-      { id: 5, name: 'Disable Timeout', identifier: 'disableTimeout', operations: 'RW', multiple: false, mandatory: false, type: 'integer', units: 's', description: 'A period to disable the Server. After this period, the LwM2M Client MUST perform registration process to the Server. If this Resource is not set, a default timeout value is 86400 (1 day).' },
-      { id: 6, name: 'Notification Storing When Disabled or Offline', identifier: 'notificationStoringWhenDisabledOrOffline', operations: 'RW', multiple: false, mandatory: true, type: 'boolean', description: 'If true, the LwM2M Client stores “Notify” operations to the LwM2M Server while the LwM2M Server account is disabled or the LwM2M Client is offline. After the LwM2M Server account is enabled or the LwM2M Client is online, the LwM2M Client reports the stored “Notify” operations to the Server.\nIf false, the LwM2M Client discards all the “Notify” operations or temporarily disables the Observe function while the LwM2M Server is disabled or the LwM2M Client is offline.\nThe default value is true.\nThe maximum number of storing Notifications per Server is up to the implementation.' },
-      { id: 7, name: 'Binding', identifier: 'binding', operations: 'RW', multiple: false, mandatory: true, type: 'string', range: { raw: 'The possible values of Resource are listed in 5.3.1.1' }, description: 'This Resource defines the transport binding configured for the LwM2M Client.\nIf the LwM2M Client supports the binding specified in this Resource, the LwM2M Client MUST use that transport for the Current Binding Mode.' },
-      { id: 8, name: 'Registration Update Trigger', identifier: 'registrationUpdateTrigger', operations: 'E', multiple: false, mandatory: true, type: 'none', description: 'If this Resource is executed the LwM2M Client MUST perform an “Update” operation with this LwM2M Server using that transport for the Current Binding Mode.' },
-    ],
-  });
+  id: 1,
+  version: '1.0',
+  lwm2mVersion: '1.0',
+  urn: 'urn:oma:lwm2m:oma:1',
+  name: 'LwM2M Server',
+  description: 'This LwM2M Objects provides the data related to a LwM2M Server. A Bootstrap-Server has no such an Object Instance associated to it.',
+  multiple: true,
+  mandatory: true,
+  resources: [
+    { id: 0, name: 'Short Server ID', identifier: 'shortServerId', operations: 'R', multiple: false, mandatory: true, type: 'integer', range: { raw: '1-65535', parsed: { kind: 'range', intervals: [{ min: '1', max: '65535' }] } }, description: 'Used as link to associate server Object Instance.' },
+    { id: 1, name: 'Lifetime', identifier: 'lifetime', operations: 'RW', multiple: false, mandatory: true, type: 'integer', units: 's', description: 'Specify the lifetime of the registration in seconds (see Section 5.3 Registration).' },
+    { id: 2, name: 'Default Minimum Period', identifier: 'defaultMinimumPeriod', operations: 'RW', multiple: false, mandatory: false, type: 'integer', units: 's', description: 'The default value the LwM2M Client should use for the Minimum Period of an Observation in the absence of this parameter being included in an Observation.\nIf this Resource doesn’t exist, the default value is 0.' },
+    { id: 3, name: 'Default Maximum Period', identifier: 'defaultMaximumPeriod', operations: 'RW', multiple: false, mandatory: false, type: 'integer', units: 's', description: 'The default value the LwM2M Client should use for the Maximum Period of an Observation in the absence of this parameter being included in an Observation.' },
+    { id: 4, name: 'Disable', identifier: 'disable', operations: 'E', multiple: false, mandatory: false, type: 'none', description: 'If this Resource is executed, this LwM2M Server Object is disabled for a certain period defined in the Disabled Timeout Resource. After receiving “Execute” operation, LwM2M Client MUST send response of the operation and perform de-registration process, and underlying network connection between the Client and Server MUST be disconnected to disable the LwM2M Server account.\nAfter the above process, the LwM2M Client MUST NOT send any message to the Server and ignore all the messages from the LwM2M Server for the period.' },
+    { id: 5, name: 'Disable Timeout', identifier: 'disableTimeout', operations: 'RW', multiple: false, mandatory: false, type: 'integer', units: 's', description: 'A period to disable the Server. After this period, the LwM2M Client MUST perform registration process to the Server. If this Resource is not set, a default timeout value is 86400 (1 day).' },
+    { id: 6, name: 'Notification Storing When Disabled or Offline', identifier: 'notificationStoringWhenDisabledOrOffline', operations: 'RW', multiple: false, mandatory: true, type: 'boolean', description: 'If true, the LwM2M Client stores “Notify” operations to the LwM2M Server while the LwM2M Server account is disabled or the LwM2M Client is offline. After the LwM2M Server account is enabled or the LwM2M Client is online, the LwM2M Client reports the stored “Notify” operations to the Server.\nIf false, the LwM2M Client discards all the “Notify” operations or temporarily disables the Observe function while the LwM2M Server is disabled or the LwM2M Client is offline.\nThe default value is true.\nThe maximum number of storing Notifications per Server is up to the implementation.' },
+    { id: 7, name: 'Binding', identifier: 'binding', operations: 'RW', multiple: false, mandatory: true, type: 'string', range: { raw: 'The possible values of Resource are listed in 5.3.1.1' }, description: 'This Resource defines the transport binding configured for the LwM2M Client.\nIf the LwM2M Client supports the binding specified in this Resource, the LwM2M Client MUST use that transport for the Current Binding Mode.' },
+    { id: 8, name: 'Registration Update Trigger', identifier: 'registrationUpdateTrigger', operations: 'E', multiple: false, mandatory: true, type: 'none', description: 'If this Resource is executed the LwM2M Client MUST perform an “Update” operation with this LwM2M Server using that transport for the Current Binding Mode.' },
+  ],
+});

@@ -49,18 +49,18 @@ export interface LwM2MAccessControlSchema {
  * Access Control Object is used to check whether the LwM2M Server has access right for performing an operation.
  */
 export const LwM2MAccessControl: ObjectType<LwM2MAccessControlSchema> = /*#__PURE__*/ defineObject({
-    id: 2,
-    version: '1.1',
-    lwm2mVersion: '1.0',
-    urn: 'urn:oma:lwm2m:oma:2:1.1',
-    name: 'LwM2M Access Control',
-    description: 'Access Control Object is used to check whether the LwM2M Server has access right for performing an operation.',
-    multiple: true,
-    mandatory: false,
-    resources: [
-      { id: 0, name: 'Object ID', identifier: 'objectId', operations: 'R', multiple: false, mandatory: true, type: 'integer', range: { raw: '1..65534', parsed: { kind: 'range', intervals: [{ min: '1', max: '65534' }] } }, description: 'Resources 0 and 1 point to the Object Instance for which the Instances of the ACL Resource of that Access Control Object Instance are applicable.' },
-      { id: 1, name: 'Object Instance ID', identifier: 'objectInstanceId', operations: 'R', multiple: false, mandatory: true, type: 'integer', range: { raw: '0..65535', parsed: { kind: 'range', intervals: [{ min: '0', max: '65535' }] } }, description: 'See above' },
-      { id: 2, name: 'ACL', identifier: 'acl', operations: 'RW', multiple: true, mandatory: false, type: 'integer', range: { raw: '0..31', parsed: { kind: 'range', intervals: [{ min: '0', max: '31' }] } }, description: 'The Resource Instance ID MUST be the Short Server ID of a certain LwM2M Server for which associated access rights are contained in the Resource Instance value.\nThe Resource Instance ID 0 is a specific ID, determining the ACL Instance which contains the default access rights.\nEach bit set in the Resource Instance value, grants an access right to the LwM2M Server to the corresponding operation.\nThe bit order is specified as below.\n1st LSB: R(Read, Observe, Write-Attributes)\n2nd LSB: W(Write)\n3rd LSB: E(Execute)\n4th LSB: D(Delete)\n5th LSB: C(Create)\nOther bits are reserved for future use.' },
-      { id: 3, name: 'Access Control Owner', identifier: 'accessControlOwner', operations: 'RW', multiple: false, mandatory: true, type: 'integer', range: { raw: '0..65535', parsed: { kind: 'range', intervals: [{ min: '0', max: '65535' }] } }, description: 'Short Server ID of a certain LwM2M Server; only such an LwM2M Server can manage the Resources of this Object Instance. \nThe specific value MAX_ID=65535 means this Access Control Object Instance is created and modified during a Bootstrap phase only.' },
-    ],
-  });
+  id: 2,
+  version: '1.1',
+  lwm2mVersion: '1.0',
+  urn: 'urn:oma:lwm2m:oma:2:1.1',
+  name: 'LwM2M Access Control',
+  description: 'Access Control Object is used to check whether the LwM2M Server has access right for performing an operation.',
+  multiple: true,
+  mandatory: false,
+  resources: [
+    { id: 0, name: 'Object ID', identifier: 'objectId', operations: 'R', multiple: false, mandatory: true, type: 'integer', range: { raw: '1..65534', parsed: { kind: 'range', intervals: [{ min: '1', max: '65534' }] } }, description: 'Resources 0 and 1 point to the Object Instance for which the Instances of the ACL Resource of that Access Control Object Instance are applicable.' },
+    { id: 1, name: 'Object Instance ID', identifier: 'objectInstanceId', operations: 'R', multiple: false, mandatory: true, type: 'integer', range: { raw: '0..65535', parsed: { kind: 'range', intervals: [{ min: '0', max: '65535' }] } }, description: 'See above' },
+    { id: 2, name: 'ACL', identifier: 'acl', operations: 'RW', multiple: true, mandatory: false, type: 'integer', range: { raw: '0..31', parsed: { kind: 'range', intervals: [{ min: '0', max: '31' }] } }, description: 'The Resource Instance ID MUST be the Short Server ID of a certain LwM2M Server for which associated access rights are contained in the Resource Instance value.\nThe Resource Instance ID 0 is a specific ID, determining the ACL Instance which contains the default access rights.\nEach bit set in the Resource Instance value, grants an access right to the LwM2M Server to the corresponding operation.\nThe bit order is specified as below.\n1st LSB: R(Read, Observe, Write-Attributes)\n2nd LSB: W(Write)\n3rd LSB: E(Execute)\n4th LSB: D(Delete)\n5th LSB: C(Create)\nOther bits are reserved for future use.' },
+    { id: 3, name: 'Access Control Owner', identifier: 'accessControlOwner', operations: 'RW', multiple: false, mandatory: true, type: 'integer', range: { raw: '0..65535', parsed: { kind: 'range', intervals: [{ min: '0', max: '65535' }] } }, description: 'Short Server ID of a certain LwM2M Server; only such an LwM2M Server can manage the Resources of this Object Instance. \nThe specific value MAX_ID=65535 means this Access Control Object Instance is created and modified during a Bootstrap phase only.' },
+  ],
+});

@@ -58,21 +58,21 @@ export interface LwM2MOscoreSchema {
  * Instances of this Object are linked from Instances of Object 0 using the OSCORE Security Mode Resource of Object 0. Instances of this Object MUST NOT be linked from more than one Instance of Object 0.
  */
 export const LwM2MOscore: ObjectType<LwM2MOscoreSchema> = /*#__PURE__*/ defineObject({
-    id: 21,
-    version: '2.0',
-    lwm2mVersion: '1.1',
-    urn: 'urn:oma:lwm2m:oma:21:2.0',
-    name: 'LWM2M OSCORE',
-    description: 'This LwM2M Object provides the keying material and related information of a LwM2M Client appropriate to access a specified LwM2M Server using OSCORE. One Object Instance MAY address a LwM2M Bootstrap-Server. These LwM2M Object Resources MUST only be changed by a LwM2M Bootstrap-Server or Bootstrap from Smartcard and MUST NOT be accessible by any other LwM2M Server.\nInstances of this Object are linked from Instances of Object 0 using the OSCORE Security Mode Resource of Object 0. Instances of this Object MUST NOT be linked from more than one Instance of Object 0.',
-    multiple: true,
-    mandatory: false,
-    resources: [
-      { id: 0, name: 'OSCORE Master Secret', identifier: 'oscoreMasterSecret', operations: '', multiple: false, mandatory: true, type: 'opaque', description: 'This resource MUST be used to store the pre-shared key used in LwM2M Client and LwM2M Server/Bootstrap-Server, called the Master Secret.' },
-      { id: 1, name: 'OSCORE Sender ID', identifier: 'oscoreSenderId', operations: '', multiple: false, mandatory: true, type: 'opaque', description: 'This resource MUST store an OSCORE identifier for the LwM2M Client called the Sender ID.' },
-      { id: 2, name: 'OSCORE Recipient ID', identifier: 'oscoreRecipientId', operations: '', multiple: false, mandatory: true, type: 'opaque', description: 'This resource MUST store an OSCORE identifier for the LwM2M Client called the Recipient ID.' },
-      { id: 3, name: 'OSCORE AEAD Algorithm', identifier: 'oscoreAeadAlgorithm', operations: '', multiple: false, mandatory: false, type: 'integer', description: 'This resource MUST be used to store the encoding of the AEAD Algorithm as defined in Table 10 of RFC 8152. The AEAD is used by OSCORE for encryption and integrity protection of CoAP message fields.' },
-      { id: 4, name: 'OSCORE HMAC Algorithm', identifier: 'oscoreHmacAlgorithm', operations: '', multiple: false, mandatory: false, type: 'integer', description: 'This resource MUST be used to store the encoding of the HMAC Algorithm used in the HKDF. The encoding of HMAC algorithms are defined in Table 7 of RFC 8152. The HKDF is used to derive the security context used by OSCORE.' },
-      { id: 5, name: 'OSCORE Master Salt', identifier: 'oscoreMasterSalt', operations: '', multiple: false, mandatory: false, type: 'opaque', description: 'This resource MUST be used to store a non-secret random value called the Master Salt. The Master Salt is used to derive the security context used by OSCORE.' },
-      { id: 6, name: 'OSCORE ID Context', identifier: 'oscoreIdContext', operations: '', multiple: false, mandatory: false, type: 'opaque', description: 'This resource MUST be used to store an OSCORE identifier called ID Context. This identifier is used to identify the Common Context and derive the security context used by OSCORE.' },
-    ],
-  });
+  id: 21,
+  version: '2.0',
+  lwm2mVersion: '1.1',
+  urn: 'urn:oma:lwm2m:oma:21:2.0',
+  name: 'LWM2M OSCORE',
+  description: 'This LwM2M Object provides the keying material and related information of a LwM2M Client appropriate to access a specified LwM2M Server using OSCORE. One Object Instance MAY address a LwM2M Bootstrap-Server. These LwM2M Object Resources MUST only be changed by a LwM2M Bootstrap-Server or Bootstrap from Smartcard and MUST NOT be accessible by any other LwM2M Server.\nInstances of this Object are linked from Instances of Object 0 using the OSCORE Security Mode Resource of Object 0. Instances of this Object MUST NOT be linked from more than one Instance of Object 0.',
+  multiple: true,
+  mandatory: false,
+  resources: [
+    { id: 0, name: 'OSCORE Master Secret', identifier: 'oscoreMasterSecret', operations: '', multiple: false, mandatory: true, type: 'opaque', description: 'This resource MUST be used to store the pre-shared key used in LwM2M Client and LwM2M Server/Bootstrap-Server, called the Master Secret.' },
+    { id: 1, name: 'OSCORE Sender ID', identifier: 'oscoreSenderId', operations: '', multiple: false, mandatory: true, type: 'opaque', description: 'This resource MUST store an OSCORE identifier for the LwM2M Client called the Sender ID.' },
+    { id: 2, name: 'OSCORE Recipient ID', identifier: 'oscoreRecipientId', operations: '', multiple: false, mandatory: true, type: 'opaque', description: 'This resource MUST store an OSCORE identifier for the LwM2M Client called the Recipient ID.' },
+    { id: 3, name: 'OSCORE AEAD Algorithm', identifier: 'oscoreAeadAlgorithm', operations: '', multiple: false, mandatory: false, type: 'integer', description: 'This resource MUST be used to store the encoding of the AEAD Algorithm as defined in Table 10 of RFC 8152. The AEAD is used by OSCORE for encryption and integrity protection of CoAP message fields.' },
+    { id: 4, name: 'OSCORE HMAC Algorithm', identifier: 'oscoreHmacAlgorithm', operations: '', multiple: false, mandatory: false, type: 'integer', description: 'This resource MUST be used to store the encoding of the HMAC Algorithm used in the HKDF. The encoding of HMAC algorithms are defined in Table 7 of RFC 8152. The HKDF is used to derive the security context used by OSCORE.' },
+    { id: 5, name: 'OSCORE Master Salt', identifier: 'oscoreMasterSalt', operations: '', multiple: false, mandatory: false, type: 'opaque', description: 'This resource MUST be used to store a non-secret random value called the Master Salt. The Master Salt is used to derive the security context used by OSCORE.' },
+    { id: 6, name: 'OSCORE ID Context', identifier: 'oscoreIdContext', operations: '', multiple: false, mandatory: false, type: 'opaque', description: 'This resource MUST be used to store an OSCORE identifier called ID Context. This identifier is used to identify the Common Context and derive the security context used by OSCORE.' },
+  ],
+});

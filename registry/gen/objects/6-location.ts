@@ -57,21 +57,21 @@ export interface LocationSchema {
  * This LwM2M Object provides a range of location telemetry related information which can be queried by the LwM2M Server.
  */
 export const Location: ObjectType<LocationSchema> = /*#__PURE__*/ defineObject({
-    id: 6,
-    version: '1.0',
-    lwm2mVersion: '1.0',
-    urn: 'urn:oma:lwm2m:oma:6',
-    name: 'Location',
-    description: 'This LwM2M Object provides a range of location telemetry related information which can be queried by the LwM2M Server.',
-    multiple: false,
-    mandatory: false,
-    resources: [
-      { id: 0, name: 'Latitude', identifier: 'latitude', operations: 'R', multiple: false, mandatory: true, type: 'float', units: 'lat', description: 'The decimal notation of latitude, e.g. -43.5723 [World Geodetic System 1984].' },
-      { id: 1, name: 'Longitude', identifier: 'longitude', operations: 'R', multiple: false, mandatory: true, type: 'float', units: 'lon', description: 'The decimal notation of longitude, e.g. 153.21760 [World Geodetic System 1984].' },
-      { id: 2, name: 'Altitude', identifier: 'altitude', operations: 'R', multiple: false, mandatory: false, type: 'float', units: 'm', description: 'The decimal notation of altitude in meters above sea level.' },
-      { id: 3, name: 'Radius', identifier: 'radius', operations: 'R', multiple: false, mandatory: false, type: 'float', units: 'm', description: 'The value in this resource indicates the radius of a circular area in meters. The circular area is used to describe uncertainty about a point for coordinates in a two-dimensional coordinate reference systems (CRS). The center point of a circular area is specified by using the Latitude and the Longitude Resources.' },
-      { id: 4, name: 'Velocity', identifier: 'velocity', operations: 'R', multiple: false, mandatory: false, type: 'opaque', description: 'The velocity of the LwM2M Client, as defined in [3GPP-TS_23.032].' },
-      { id: 5, name: 'Timestamp', identifier: 'timestamp', operations: 'R', multiple: false, mandatory: true, type: 'time', description: 'The timestamp of when the location measurement was performed.' },
-      { id: 6, name: 'Speed', identifier: 'speed', operations: 'R', multiple: false, mandatory: false, type: 'float', units: 'm/s', description: 'Speed is the time rate of change in position of a LwM2M Client without regard for direction: the scalar component of velocity.' },
-    ],
-  });
+  id: 6,
+  version: '1.0',
+  lwm2mVersion: '1.0',
+  urn: 'urn:oma:lwm2m:oma:6',
+  name: 'Location',
+  description: 'This LwM2M Object provides a range of location telemetry related information which can be queried by the LwM2M Server.',
+  multiple: false,
+  mandatory: false,
+  resources: [
+    { id: 0, name: 'Latitude', identifier: 'latitude', operations: 'R', multiple: false, mandatory: true, type: 'float', units: 'lat', description: 'The decimal notation of latitude, e.g. -43.5723 [World Geodetic System 1984].' },
+    { id: 1, name: 'Longitude', identifier: 'longitude', operations: 'R', multiple: false, mandatory: true, type: 'float', units: 'lon', description: 'The decimal notation of longitude, e.g. 153.21760 [World Geodetic System 1984].' },
+    { id: 2, name: 'Altitude', identifier: 'altitude', operations: 'R', multiple: false, mandatory: false, type: 'float', units: 'm', description: 'The decimal notation of altitude in meters above sea level.' },
+    { id: 3, name: 'Radius', identifier: 'radius', operations: 'R', multiple: false, mandatory: false, type: 'float', units: 'm', description: 'The value in this resource indicates the radius of a circular area in meters. The circular area is used to describe uncertainty about a point for coordinates in a two-dimensional coordinate reference systems (CRS). The center point of a circular area is specified by using the Latitude and the Longitude Resources.' },
+    { id: 4, name: 'Velocity', identifier: 'velocity', operations: 'R', multiple: false, mandatory: false, type: 'opaque', description: 'The velocity of the LwM2M Client, as defined in [3GPP-TS_23.032].' },
+    { id: 5, name: 'Timestamp', identifier: 'timestamp', operations: 'R', multiple: false, mandatory: true, type: 'time', description: 'The timestamp of when the location measurement was performed.' },
+    { id: 6, name: 'Speed', identifier: 'speed', operations: 'R', multiple: false, mandatory: false, type: 'float', units: 'm/s', description: 'Speed is the time rate of change in position of a LwM2M Client without regard for direction: the scalar component of velocity.' },
+  ],
+});

@@ -72,23 +72,23 @@ export interface ConnectivityStatisticsSchema {
  * Note: When reporting the Tx Data or Rx Data, the LwM2M Client reports the total KB transmitted/received over IP bearer(s), including all protocol header bytes up to and including the IP header. This does not include lower level retransmissions/optimizations (e.g. RAN, header compression) or SMS messages.
  */
 export const ConnectivityStatistics: ObjectType<ConnectivityStatisticsSchema> = /*#__PURE__*/ defineObject({
-    id: 7,
-    version: '1.0',
-    lwm2mVersion: '1.0',
-    urn: 'urn:oma:lwm2m:oma:7',
-    name: 'Connectivity Statistics',
-    description: 'This LwM2M Objects enables client to collect statistical information and enables the LwM2M Server to retrieve these information, set the collection duration and reset the statistical parameters.\n\nNote: When reporting the Tx Data or Rx Data, the LwM2M Client reports the total KB transmitted/received over IP bearer(s), including all protocol header bytes up to and including the IP header. This does not include lower level retransmissions/optimizations (e.g. RAN, header compression) or SMS messages.',
-    multiple: false,
-    mandatory: false,
-    resources: [
-      { id: 0, name: 'SMS Tx Counter', identifier: 'smsTxCounter', operations: 'R', multiple: false, mandatory: false, type: 'integer', description: 'Indicate the total number of SMS successfully transmitted during the collection period.' },
-      { id: 1, name: 'SMS Rx Counter', identifier: 'smsRxCounter', operations: 'R', multiple: false, mandatory: false, type: 'integer', description: 'Indicate the total number of SMS successfully received during the collection period.' },
-      { id: 2, name: 'Tx Data', identifier: 'txData', operations: 'R', multiple: false, mandatory: false, type: 'integer', description: 'Indicate the total amount of data (IP / non-IP) transmitted during the collection period expressed in kilobytes.' },
-      { id: 3, name: 'Rx Data', identifier: 'rxData', operations: 'R', multiple: false, mandatory: false, type: 'integer', description: 'Indicate the total amount of data (IP / non-IP) received during the collection period expressed in kilobytes.' },
-      { id: 4, name: 'Max Message Size', identifier: 'maxMessageSize', operations: 'R', multiple: false, mandatory: false, type: 'integer', units: 'B', description: 'The maximum IP message size that is used during the collection period.' },
-      { id: 5, name: 'Average Message Size', identifier: 'averageMessageSize', operations: 'R', multiple: false, mandatory: false, type: 'integer', units: 'B', description: 'The average IP message size that is used during the collection period.' },
-      { id: 6, name: 'Start', identifier: 'start', operations: 'E', multiple: false, mandatory: true, type: 'none', description: 'Reset resources 0-5 to 0 and start to collect information, If resource 8 (Collection Period) value is 0, the client will keep collecting information until resource 7 (Stop) is executed, otherwise the client will stop collecting information after specified period ended.\n        Note:When reporting the Tx Data or Rx Data, the LwM2M Client reports the total KB transmitted/received over IP bearer(s), including all protocol header bytes up to and including the IP header. This does not include lower level retransmissions/optimizations (e.g. RAN, header compression) or SMS messages.' },
-      { id: 7, name: 'Stop', identifier: 'stop', operations: 'E', multiple: false, mandatory: true, type: 'none', description: 'Stop collecting information, but do not reset resources 0-5.' },
-      { id: 8, name: 'Collection Period', identifier: 'collectionPeriod', operations: 'RW', multiple: false, mandatory: false, type: 'integer', units: 's', description: 'The default collection period in seconds. The value 0 indicates that the collection period is not set.' },
-    ],
-  });
+  id: 7,
+  version: '1.0',
+  lwm2mVersion: '1.0',
+  urn: 'urn:oma:lwm2m:oma:7',
+  name: 'Connectivity Statistics',
+  description: 'This LwM2M Objects enables client to collect statistical information and enables the LwM2M Server to retrieve these information, set the collection duration and reset the statistical parameters.\n\nNote: When reporting the Tx Data or Rx Data, the LwM2M Client reports the total KB transmitted/received over IP bearer(s), including all protocol header bytes up to and including the IP header. This does not include lower level retransmissions/optimizations (e.g. RAN, header compression) or SMS messages.',
+  multiple: false,
+  mandatory: false,
+  resources: [
+    { id: 0, name: 'SMS Tx Counter', identifier: 'smsTxCounter', operations: 'R', multiple: false, mandatory: false, type: 'integer', description: 'Indicate the total number of SMS successfully transmitted during the collection period.' },
+    { id: 1, name: 'SMS Rx Counter', identifier: 'smsRxCounter', operations: 'R', multiple: false, mandatory: false, type: 'integer', description: 'Indicate the total number of SMS successfully received during the collection period.' },
+    { id: 2, name: 'Tx Data', identifier: 'txData', operations: 'R', multiple: false, mandatory: false, type: 'integer', description: 'Indicate the total amount of data (IP / non-IP) transmitted during the collection period expressed in kilobytes.' },
+    { id: 3, name: 'Rx Data', identifier: 'rxData', operations: 'R', multiple: false, mandatory: false, type: 'integer', description: 'Indicate the total amount of data (IP / non-IP) received during the collection period expressed in kilobytes.' },
+    { id: 4, name: 'Max Message Size', identifier: 'maxMessageSize', operations: 'R', multiple: false, mandatory: false, type: 'integer', units: 'B', description: 'The maximum IP message size that is used during the collection period.' },
+    { id: 5, name: 'Average Message Size', identifier: 'averageMessageSize', operations: 'R', multiple: false, mandatory: false, type: 'integer', units: 'B', description: 'The average IP message size that is used during the collection period.' },
+    { id: 6, name: 'Start', identifier: 'start', operations: 'E', multiple: false, mandatory: true, type: 'none', description: 'Reset resources 0-5 to 0 and start to collect information, If resource 8 (Collection Period) value is 0, the client will keep collecting information until resource 7 (Stop) is executed, otherwise the client will stop collecting information after specified period ended.\n        Note:When reporting the Tx Data or Rx Data, the LwM2M Client reports the total KB transmitted/received over IP bearer(s), including all protocol header bytes up to and including the IP header. This does not include lower level retransmissions/optimizations (e.g. RAN, header compression) or SMS messages.' },
+    { id: 7, name: 'Stop', identifier: 'stop', operations: 'E', multiple: false, mandatory: true, type: 'none', description: 'Stop collecting information, but do not reset resources 0-5.' },
+    { id: 8, name: 'Collection Period', identifier: 'collectionPeriod', operations: 'RW', multiple: false, mandatory: false, type: 'integer', units: 's', description: 'The default collection period in seconds. The value 0 indicates that the collection period is not set.' },
+  ],
+});
