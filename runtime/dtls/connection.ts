@@ -8,7 +8,8 @@ import { encodeHandshakeMessage, fragmentHandshakeMessage, HANDSHAKE_HEADER_LENG
 import type { HandshakeFragment, HandshakeMessage } from './handshake-fragment.js';
 import { HandshakeReassembler } from './handshake-reassembler.js';
 import type { RecordCipher } from './record-cipher.js';
-import { ContentType, DTLS_1_2, encodeRecord, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE, RECORD_HEADER_LENGTH } from './record.js';
+import { ContentType, DTLS_1_2, encodeCidRecord, encodeInnerPlaintext, encodeRecord, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE, parseInnerPlaintext, RECORD_HEADER_LENGTH } from './record.js';
+import { equalBytes } from './bytes.js';
 import type { ContentTypeValue, DtlsRecord } from './record.js';
 import { ReplayWindow } from './replay-window.js';
 import { RetransmitTimer } from './retransmit-timer.js';
@@ -24,6 +25,10 @@ export interface ConnectionHost {
   ended(conn: Connection, error: DtlsError | undefined): void;
   dropped(code: DtlsError['code']): void;
   internalError(error: unknown): void;
+  /** An authenticated, newest record came from another address (RFC 9146 6): follow it. */
+  peerMoved(conn: Connection, to: PeerAddress): void;
+  /** A fresh CID to receive on for this connection, or null when CIDs are off. */
+  allocateCid(conn: Connection): Uint8Array | null;
 }
 
 export interface ConnectionOptions {
@@ -67,6 +72,9 @@ export abstract class Connection {
   protected readonly timer: RetransmitTimer;
   protected suite: CipherSuite | null = null;
   private lastResend = 0;
+  /** RFC 9146: the CID we expect on protected records, and the one we put on ours. */
+  protected readCid: Uint8Array | null = null;
+  protected writeCid: Uint8Array | null = null;
   private busy = false;
   private backlog: DtlsRecord[] = [];
 
@@ -76,7 +84,7 @@ export abstract class Connection {
   lastActivity = Date.now();
   readonly createdAt = Date.now();
 
-  constructor(readonly peer: PeerAddress, protected readonly host: ConnectionHost, protected readonly options: ConnectionOptions) {
+  constructor(public peer: PeerAddress, protected readonly host: ConnectionHost, protected readonly options: ConnectionOptions) {
     this.reassembler = new HandshakeReassembler(options.maxHandshakeMessageLength * 2);
     this.timer = new RetransmitTimer(options.retransmit, () => this.resendFlight(), () => {
       this.fail(new DtlsError('E_DTLS_TIMEOUT', 'handshake timed out: no answer to our flight'), false);
@@ -89,8 +97,11 @@ export abstract class Connection {
 
   private get write(): WriteState { return this.writeStates[this.writeStates.length - 1]!; }
 
-  /** Handles one record routed to this connection; never throws. */
-  handleRecord(rec: DtlsRecord): void {
+  /** The CID this side receives on, when one was negotiated. */
+  get connectionId(): Uint8Array | null { return this.readCid; }
+
+  /** Handles one record routed to this connection; never throws. `from`: where it came from. */
+  handleRecord(rec: DtlsRecord, from: PeerAddress = this.peer): void {
     if (this.isEnded) return;
     if (this.busy) {
       if (this.backlog.length < MAX_BACKLOG) this.backlog.push(rec);
@@ -98,7 +109,7 @@ export abstract class Connection {
       return;
     }
     try {
-      this.processRecord(rec);
+      this.processRecord(rec, from);
     } catch (e) {
       this.failWith(e);
     }
@@ -113,7 +124,7 @@ export abstract class Connection {
     }
   }
 
-  private processRecord(rec: DtlsRecord): void {
+  private processRecord(rec: DtlsRecord, from: PeerAddress): void {
     let state: ReadState;
     let current: boolean;
     if (rec.epoch === this.read.epoch) { state = this.read; current = true; }
@@ -125,10 +136,15 @@ export abstract class Connection {
     const protectedRecord = state.cipher !== null;
     if (protectedRecord && !state.window.check(rec.sequence)) { this.host.dropped('E_DTLS_REPLAY'); return; }
     let plain: Uint8Array;
+    let type: number = rec.type;
+    // With a negotiated CID every protected record carries it, and only those do.
+    const cidRecord = rec.type === ContentType.tls12Cid;
+    if (cidRecord !== (protectedRecord && this.readCid !== null)) { this.host.dropped('E_DTLS_BAD_RECORD'); return; }
+    if (cidRecord && (rec.cid === undefined || !equalBytes(rec.cid, this.readCid!))) { this.host.dropped('E_DTLS_BAD_RECORD'); return; }
     if (state.cipher === null) {
       plain = rec.fragment;
     } else {
-      const opened = state.cipher.open(rec.type, rec.version, rec.epoch, rec.sequence, rec.fragment);
+      const opened = state.cipher.open(rec.type, rec.version, rec.epoch, rec.sequence, rec.fragment, cidRecord ? rec.cid : undefined);
       if (opened === null) {
         // A record that does not authenticate is dropped (RFC 6347 4.1.2.7), except the peer's
         // Finished: then the keys disagree (a wrong PSK) and waiting on is pointless.
@@ -139,11 +155,25 @@ export abstract class Connection {
         return;
       }
       plain = opened;
+      if (cidRecord) {
+        const inner = parseInnerPlaintext(opened);
+        if (inner === null || inner.type === ContentType.tls12Cid) { this.host.dropped('E_DTLS_BAD_RECORD'); return; }
+        plain = inner.content;
+        type = inner.type;
+      }
     }
     if (plain.length > MAX_PLAINTEXT_LENGTH) { this.host.dropped('E_DTLS_RECORD_OVERFLOW'); return; }
-    if (protectedRecord) state.window.accept(rec.sequence);
+    if (protectedRecord) {
+      const newest = rec.sequence > state.window.newest;
+      state.window.accept(rec.sequence);
+      // Only an authenticated record newer than all before may move the peer's address.
+      if (newest && current && (from.address !== this.peer.address || from.port !== this.peer.port)) {
+        if (this.readCid === null) { this.host.dropped('E_DTLS_NO_SESSION'); return; }
+        this.host.peerMoved(this, from);
+      }
+    }
     this.lastActivity = Date.now();
-    switch (rec.type) {
+    switch (type) {
       case ContentType.changeCipherSpec:
         if (!current) return;
         if (plain.length !== 1 || plain[0] !== 1) {
@@ -293,6 +323,10 @@ export abstract class Connection {
   private sealRecord(type: ContentTypeValue, ws: WriteState, payload: Uint8Array): Uint8Array {
     if (ws.seq > MAX_SEQUENCE) throw new DtlsError('E_DTLS_LIMIT', 'record sequence numbers exhausted');
     const seq = ws.seq++;
+    if (ws.cipher !== null && this.writeCid !== null) {
+      const inner = encodeInnerPlaintext(type, payload);
+      return encodeCidRecord(DTLS_1_2, ws.epoch, seq, this.writeCid, ws.cipher.seal(ContentType.tls12Cid, DTLS_1_2, ws.epoch, seq, inner, this.writeCid));
+    }
     const body = ws.cipher === null ? payload : ws.cipher.seal(type, DTLS_1_2, ws.epoch, seq, payload);
     return encodeRecord(type, DTLS_1_2, ws.epoch, seq, body);
   }
@@ -307,7 +341,8 @@ export abstract class Connection {
         continue;
       }
       const ws = this.writeStateFor(e.epoch);
-      const overhead = RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH + (ws.cipher?.overhead ?? 0);
+      const cidOverhead = ws.cipher !== null && this.writeCid !== null ? this.writeCid.length + 1 : 0;
+      const overhead = RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH + (ws.cipher?.overhead ?? 0) + cidOverhead;
       const maxBody = Math.max(64, this.options.mtu - overhead);
       for (const frag of fragmentHandshakeMessage(e.msg, maxBody)) records.push(this.sealRecord(ContentType.handshake, ws, frag));
     }

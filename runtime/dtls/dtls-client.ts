@@ -13,6 +13,8 @@ export interface DtlsClientOptions extends DtlsCommonOptions {
   readonly psk: PskCredentials | ((peer: PeerAddress) => PskCredentials | undefined);
   /** Sessions (to distinct servers) at most. */
   readonly maxPeers?: number;
+  /** Offer RFC 9146 connection IDs, so the session survives our address changing (NAT). */
+  readonly connectionId?: boolean;
 }
 
 interface Waiter { resolve: (c: Connection) => void; reject: (e: DtlsError) => void }
@@ -25,11 +27,13 @@ export class DtlsClient extends DtlsEndpoint {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly psk: DtlsClientOptions['psk'];
   private readonly maxPeers: number;
+  private readonly offerCid: boolean;
 
   constructor(inner: DatagramTransport, options: DtlsClientOptions) {
     super(inner, options);
     this.psk = options.psk;
     this.maxPeers = options.maxPeers ?? 64;
+    this.offerCid = options.connectionId ?? false;
   }
 
   /** Resolves once a session with the peer is established (starting a handshake if needed). */
@@ -54,7 +58,7 @@ export class DtlsClient extends DtlsEndpoint {
       } else if (this.conns.size >= this.maxPeers) {
         this.settle(key, undefined, new DtlsError('E_DTLS_LIMIT', 'too many sessions'));
       } else {
-        const conn = new ClientConnection({ address: peer.address, port: peer.port }, this, this.connOptions, creds);
+        const conn = new ClientConnection({ address: peer.address, port: peer.port }, this, this.connOptions, creds, this.offerCid);
         this.conns.set(key, conn);
         conn.start();
       }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Datagram, DatagramTransport, PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
 import { peerKey } from '../transport/datagram-transport.js';
 import { CIPHER_SUITES, suiteByName } from './cipher-suite.js';
@@ -28,6 +29,8 @@ export interface DtlsCommonOptions {
 export type DtlsEvent =
   | { readonly type: 'established'; readonly peer: PeerAddress; readonly identity: PeerIdentity; readonly cipherSuite: CipherSuiteName; readonly extendedMasterSecret: boolean }
   | { readonly type: 'closed'; readonly peer: PeerAddress; readonly identity: PeerIdentity | undefined }
+  /** A session with a connection ID followed its peer to a new address (RFC 9146). */
+  | { readonly type: 'peer-moved'; readonly from: PeerAddress; readonly peer: PeerAddress; readonly identity: PeerIdentity | undefined }
   | { readonly type: 'error'; readonly peer: PeerAddress; readonly error: DtlsError };
 
 export interface DtlsStats {
@@ -45,6 +48,10 @@ const SWEEP_MS = 1000;
 /** What both roles share: the inner transport, the peer table, events, limits and stats. */
 export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost {
   protected readonly conns = new Map<string, Connection>();
+  /** Sessions by the connection ID we receive on (hex). */
+  protected readonly byCid = new Map<string, Connection>();
+  /** Length of the CIDs we hand out; 0: we receive without CIDs. */
+  protected cidLength = 0;
   protected readonly connOptions: ConnectionOptions;
   protected closed = false;
   private handler: ((d: Datagram) => void) | undefined;
@@ -132,9 +139,18 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   private onInnerDatagram(d: Datagram): void {
     if (this.closed) return;
     try {
-      const { records, error } = parseRecords(d.data);
+      const { records, error } = parseRecords(d.data, this.cidLength);
       const key = peerKey(d.peer);
-      for (const rec of records) this.route(rec, d.peer, key);
+      for (const rec of records) {
+        if (rec.cid !== undefined) {
+          // CID records find their session whatever address they come from.
+          const conn = this.byCid.get(Buffer.from(rec.cid).toString('hex'));
+          if (conn === undefined) this.dropped('E_DTLS_NO_SESSION');
+          else conn.handleRecord(rec, d.peer);
+          continue;
+        }
+        this.route(rec, d.peer, key);
+      }
       if (error !== undefined) this.dropped(error.code);
     } catch (e) {
       // route() and connections catch their own errors; anything here is a bug to count.
@@ -186,9 +202,38 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   ended(conn: Connection, error: DtlsError | undefined): void {
     const key = peerKey(conn.peer);
     if (this.conns.get(key) === conn) this.conns.delete(key);
+    const cid = conn.connectionId;
+    if (cid !== null) {
+      const cidKey = Buffer.from(cid).toString('hex');
+      if (this.byCid.get(cidKey) === conn) this.byCid.delete(cidKey);
+    }
     if (error !== undefined && !conn.isEstablished) this.counters.handshakesFailed++;
     if (error !== undefined) this.emit({ type: 'error', peer: conn.peer, error });
     else this.emit({ type: 'closed', peer: conn.peer, identity: conn.identity });
+  }
+
+  peerMoved(conn: Connection, to: PeerAddress): void {
+    const from = conn.peer;
+    const oldKey = peerKey(from);
+    const newKey = peerKey(to);
+    if (this.conns.get(oldKey) === conn) this.conns.delete(oldKey);
+    // Whatever session held the new address lost it (its NAT binding went to this peer).
+    const displaced = this.conns.get(newKey);
+    if (displaced !== undefined && displaced !== conn) displaced.fail(new DtlsError('E_DTLS_CLOSED', 'address taken over by another session'), false);
+    conn.peer = { address: to.address, port: to.port };
+    this.conns.set(newKey, conn);
+    this.emit({ type: 'peer-moved', from, peer: conn.peer, identity: conn.identity });
+  }
+
+  /** A fresh CID for a new session (server role), registered for routing. */
+  allocateCid(conn: Connection): Uint8Array | null {
+    if (this.cidLength === 0) return null;
+    for (let i = 0; i < 8; i++) {
+      const cid = new Uint8Array(randomBytes(this.cidLength));
+      const k = Buffer.from(cid).toString('hex');
+      if (!this.byCid.has(k)) { this.byCid.set(k, conn); return cid; }
+    }
+    return null;
   }
 
   dropped(code: DtlsErrorCode): void {

@@ -24,6 +24,8 @@ export interface DtlsServerOptions extends DtlsCommonOptions {
   readonly maxHandshakes?: number;
   /** How often the cookie secret rotates. */
   readonly cookieRotateMs?: number;
+  /** Length of the RFC 9146 connection IDs handed to clients that offer the extension (0: off; default 6). */
+  readonly connectionIdLength?: number;
 }
 
 /** A ClientHello fits one record in practice; longer ones are not worth state before the cookie. */
@@ -46,6 +48,9 @@ export class DtlsServer extends DtlsEndpoint {
     this.maxPeers = options.maxPeers ?? 10_000;
     this.maxHandshakes = options.maxHandshakes ?? 1_000;
     this.cookies = new CookieJar(options.cookieRotateMs ?? 60_000);
+    const cidLength = options.connectionIdLength ?? 6;
+    if (!Number.isInteger(cidLength) || cidLength < 0 || cidLength > 32) throw new DtlsError('E_DTLS_CONFIG', 'connectionIdLength must be 0..32');
+    this.cidLength = cidLength;
   }
 
   /** Rotates the cookie secret now. */

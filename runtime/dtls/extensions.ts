@@ -6,6 +6,8 @@ export const ExtensionType = {
   extendedMasterSecret: 23,
   /** RFC 5746 */
   renegotiationInfo: 0xff01,
+  /** RFC 9146 (54; drafts used 53 with another MAC, not supported) */
+  connectionId: 54,
 } as const;
 
 export interface Extension {
@@ -42,3 +44,15 @@ export function findExtension(exts: readonly Extension[], type: number): Extensi
 
 /** An initial handshake's renegotiation_info: an empty renegotiated_connection (RFC 5746 3.2). */
 export const EMPTY_RENEGOTIATION_INFO = Uint8Array.of(0);
+
+/** The connection_id extension body: the CID the sender wants to receive (maybe empty). */
+export function parseConnectionId(data: Uint8Array): Uint8Array {
+  const r = new ByteReader(data);
+  const cid = r.vec8();
+  r.expectEnd('connection_id');
+  return cid;
+}
+
+export function encodeConnectionId(cid: Uint8Array): Uint8Array {
+  return new ByteWriter(1 + cid.length).vec8(cid).finish();
+}

@@ -4,7 +4,7 @@ import { equalBytes } from './bytes.js';
 import { Connection } from './connection.js';
 import type { ConnectionHost, ConnectionOptions } from './connection.js';
 import { DtlsError } from './dtls-error.js';
-import { EMPTY_RENEGOTIATION_INFO, ExtensionType, findExtension } from './extensions.js';
+import { EMPTY_RENEGOTIATION_INFO, encodeConnectionId, ExtensionType, findExtension, parseConnectionId } from './extensions.js';
 import { HandshakeType } from './handshake-fragment.js';
 import type { HandshakeMessage } from './handshake-fragment.js';
 import { encodeClientHello, parseHelloVerifyRequest, parseServerHello } from './handshake-hello.js';
@@ -35,7 +35,7 @@ export class ClientConnection extends Connection {
   private master: Uint8Array | null = null;
   private sawKeyExchange = false;
 
-  constructor(peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions, private readonly psk: PskCredentials) {
+  constructor(peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions, private readonly psk: PskCredentials, private readonly offerCid = false) {
     super(peer, host, options);
   }
 
@@ -55,6 +55,8 @@ export class ClientConnection extends Connection {
       extensions: [
         { type: ExtensionType.renegotiationInfo, data: EMPTY_RENEGOTIATION_INFO },
         { type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
+        // An empty CID: we send the server's CID but need none ourselves (RFC 9146 3).
+        ...(this.offerCid ? [{ type: ExtensionType.connectionId, data: encodeConnectionId(new Uint8Array(0)) }] : []),
       ],
     });
     // Hashed only once we know which ClientHello the server answered (RFC 6347 4.2.6).
@@ -106,7 +108,9 @@ export class ClientConnection extends Connection {
     if (suite === undefined) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', `server chose a suite we did not offer: 0x${sh.cipherSuite.toString(16)}`);
     if (sh.compressionMethod !== 0) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', 'server chose compression');
     for (const e of sh.extensions) {
-      if (e.type !== ExtensionType.extendedMasterSecret && e.type !== ExtensionType.renegotiationInfo) {
+      const offered = e.type === ExtensionType.extendedMasterSecret || e.type === ExtensionType.renegotiationInfo
+        || (e.type === ExtensionType.connectionId && this.offerCid);
+      if (!offered) {
         throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', `server sent extension ${e.type} we did not offer`);
       }
     }
@@ -119,6 +123,11 @@ export class ClientConnection extends Connection {
     this.useEms = ems !== undefined;
     if (!this.useEms && this.options.requireExtendedMasterSecret) {
       throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server does not support the extended master secret');
+    }
+    const cid = findExtension(sh.extensions, ExtensionType.connectionId);
+    if (cid !== undefined) {
+      const serverCid = parseConnectionId(cid.data);
+      this.writeCid = serverCid.length > 0 ? new Uint8Array(serverCid) : null;
     }
     this.suite = suite;
     this.serverRandom = new Uint8Array(sh.random);

@@ -4,7 +4,7 @@ import { TLS_EMPTY_RENEGOTIATION_INFO_SCSV } from './cipher-suite.js';
 import { Connection } from './connection.js';
 import type { ConnectionHost, ConnectionOptions } from './connection.js';
 import { DtlsError } from './dtls-error.js';
-import { EMPTY_RENEGOTIATION_INFO, ExtensionType, findExtension } from './extensions.js';
+import { EMPTY_RENEGOTIATION_INFO, encodeConnectionId, ExtensionType, findExtension, parseConnectionId } from './extensions.js';
 import type { Extension } from './extensions.js';
 import { HandshakeType } from './handshake-fragment.js';
 import type { HandshakeMessage } from './handshake-fragment.js';
@@ -71,6 +71,17 @@ export class ServerConnection extends Connection {
       const extensions: Extension[] = [];
       if (secureReneg) extensions.push({ type: ExtensionType.renegotiationInfo, data: EMPTY_RENEGOTIATION_INFO });
       if (this.useEms) extensions.push({ type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) });
+      const cidExt = findExtension(hello.extensions, ExtensionType.connectionId);
+      if (cidExt !== undefined) {
+        const peerCid = parseConnectionId(cidExt.data);
+        const ours = this.host.allocateCid(this);
+        if (ours !== null) {
+          // RFC 9146 3: each side names the CID it wants to receive; empty means none.
+          this.readCid = ours;
+          this.writeCid = peerCid.length > 0 ? new Uint8Array(peerCid) : null;
+          extensions.push({ type: ExtensionType.connectionId, data: encodeConnectionId(ours) });
+        }
+      }
       const serverHello = this.nextMessage(HandshakeType.serverHello, encodeServerHello({
         version: DTLS_1_2, random: this.serverRandom, sessionId: new Uint8Array(0),
         cipherSuite: suite.id, compressionMethod: 0, extensions,

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { CipherGCMTypes, CipherCCMTypes } from 'node:crypto';
 import type { CipherSuite } from './cipher-suite.js';
-import { aeadAdditionalData } from './record.js';
+import { aeadAdditionalData, cidAdditionalData } from './record.js';
 
 /** Protects the records of one direction of one epoch (RFC 5246 6.2.3.3, RFC 6655). */
 export class RecordCipher {
@@ -22,9 +22,11 @@ export class RecordCipher {
     return n;
   }
 
-  seal(type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array): Uint8Array {
+  seal(type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
     const nonce = this.nonce(epoch, sequence);
-    const aad = aeadAdditionalData(type, version, epoch, sequence, plaintext.length);
+    const aad = cid === undefined
+      ? aeadAdditionalData(type, version, epoch, sequence, plaintext.length)
+      : cidAdditionalData(version, epoch, sequence, cid, plaintext.length);
     const tagLength = this.suite.tagLength;
     let body: Buffer;
     let tag: Buffer;
@@ -47,7 +49,7 @@ export class RecordCipher {
   }
 
   /** The plaintext, or null when the record does not authenticate (never throws). */
-  open(type: number, version: number, epoch: number, sequence: number, fragment: Uint8Array): Uint8Array | null {
+  open(type: number, version: number, epoch: number, sequence: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null {
     const tagLength = this.suite.tagLength;
     if (fragment.length < 8 + tagLength) return null;
     // The explicit nonce is taken from the record, as the sender chose it.
@@ -56,7 +58,9 @@ export class RecordCipher {
     nonce.set(fragment.subarray(0, 8), 4);
     const body = fragment.subarray(8, fragment.length - tagLength);
     const tag = fragment.subarray(fragment.length - tagLength);
-    const aad = aeadAdditionalData(type, version, epoch, sequence, body.length);
+    const aad = cid === undefined
+      ? aeadAdditionalData(type, version, epoch, sequence, body.length)
+      : cidAdditionalData(version, epoch, sequence, cid, body.length);
     try {
       if (this.suite.cipher === 'aes-128-ccm') {
         const d = createDecipheriv(this.suite.cipher as CipherCCMTypes, this.key, nonce, { authTagLength: tagLength });

@@ -30,4 +30,7 @@ export class ReplayWindow {
   }
 
   reset(): void { this.top = -1; this.bits = 0n; }
+
+  /** The highest number accepted so far (-1 before any). */
+  get newest(): number { return this.top; }
 }

@@ -80,7 +80,8 @@ test(`fuzz: ${ENDPOINT_INPUTS} mutated datagrams into live client/server handsha
   let clientInternal = 0;
   for (let port = 10_000; inputs < ENDPOINT_INPUTS && Date.now() - started < BUDGET_MS; port++) {
     sessions++;
-    const c = new DtlsClient(hub.clientTransport(port), { psk: { identity: 'dev1', key: KEY }, retransmit: { initialMs: 5, maxAttempts: 2 } });
+    // Half the sessions use RFC 9146 connection IDs, so CID records get their share of mutants.
+    const c = new DtlsClient(hub.clientTransport(port), { psk: { identity: 'dev1', key: KEY }, retransmit: { initialMs: 5, maxAttempts: 2 }, connectionId: port % 2 === 0 });
     c.onDatagram(() => undefined);
     c.onEvent((e) => { if (e.type === 'error') failures.set(e.error.code, (failures.get(e.error.code) ?? 0) + 1); });
     try {

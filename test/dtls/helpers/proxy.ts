@@ -16,19 +16,35 @@ export class Proxy {
   readonly seenToClient: Buffer[] = [];
   private lastClient: PeerAddress | undefined;
 
-  private constructor(private readonly front: Socket, private readonly back: Socket, private readonly target: PeerAddress) {
+  private constructor(private readonly front: Socket, private back: Socket, private readonly target: PeerAddress) {
     front.on('message', (d, r) => {
       this.lastClient = { address: r.address, port: r.port };
       this.seenToServer.push(d);
-      for (const out of asList(this.toServer(d, this.seenToServer.length - 1))) back.send(out, target.port, target.address);
+      for (const out of asList(this.toServer(d, this.seenToServer.length - 1))) this.back.send(out, target.port, target.address);
     });
+    this.listenBack(back);
+  }
+
+  private listenBack(back: Socket): void {
     back.on('message', (d) => {
       this.seenToClient.push(d);
       const c = this.lastClient;
       if (c === undefined) return;
-      for (const out of asList(this.toClient(d, this.seenToClient.length - 1))) front.send(out, c.port, c.address);
+      for (const out of asList(this.toClient(d, this.seenToClient.length - 1))) this.front.send(out, c.port, c.address);
     });
   }
+
+  /** A NAT rebinding: from now on the server sees the client from a new port. */
+  async rebind(): Promise<void> {
+    const old = this.back;
+    const next = createSocket('udp4');
+    await new Promise<void>((res) => next.bind(0, '127.0.0.1', () => res()));
+    this.listenBack(next);
+    this.back = next;
+    old.close();
+  }
+
+  get upstreamPort(): number { return this.back.address().port; }
 
   static async start(target: PeerAddress): Promise<Proxy> {
     const bind = (s: Socket): Promise<void> => new Promise((res) => s.bind(0, '127.0.0.1', () => res()));
