@@ -67,7 +67,7 @@ class Guard {
         }
         // Every item takes at least one byte: a count beyond the rest cannot be honest.
         if (v * per > n - this.pos) this.fail('E_TRUNCATED', `${major === 5 ? 'map' : 'array'} of ${v} items runs past the end`, start);
-        for (let k = 0; k < v * per; k++) this.item(depth + 1);
+        this.children(v * per, depth + 1);
         return;
       }
       case 6:
@@ -79,6 +79,30 @@ class Guard {
         // false, true, null, and floats only: no other simple values, no undefined.
         if (ai === 20 || ai === 21 || ai === 22 || ai === 25 || ai === 26 || ai === 27) return;
         this.fail('E_SYNTAX', `simple value ${ai === 24 ? b[this.pos - 1] : ai} is not used by this format`, start);
+    }
+  }
+
+  /** Fast path inside containers: small ints, floats, booleans and short strings need no call. */
+  children(count: number, depth: number): void {
+    const b = this.b;
+    const n = b.length;
+    for (let k = 0; k < count; k++) {
+      const p = this.pos;
+      if (p < n) {
+        const ib = b[p]!;
+        const major = ib >> 5;
+        const ai = ib & 31;
+        if (major <= 1) {
+          if (ai < 24) { this.pos = p + 1; continue; }
+          if (ai <= 27 && p + 1 + (1 << (ai - 24)) <= n) { this.pos = p + 1 + (1 << (ai - 24)); continue; }
+        } else if (major === 2 || major === 3) {
+          if (ai < 24 && p + 1 + ai <= n) { this.pos = p + 1 + ai; continue; }
+        } else if (major === 7) {
+          if (ai === 20 || ai === 21 || ai === 22) { this.pos = p + 1; continue; }
+          if (ai >= 25 && ai <= 27 && p + 1 + (1 << (ai - 24)) <= n) { this.pos = p + 1 + (1 << (ai - 24)); continue; }
+        }
+      }
+      this.item(depth); // everything else, errors included, takes the full path
     }
   }
 }

@@ -43,7 +43,7 @@ export function fromCborValue(x: unknown, res: ResourceDescriptor, obj: ObjectDe
       else wrong(res, path, x);
       break;
     case 'boolean': if (typeof x !== 'boolean') wrong(res, path, x); v = x; break;
-    case 'opaque': if (!(x instanceof Uint8Array)) wrong(res, path, x); v = new Uint8Array(x.buffer, x.byteOffset, x.byteLength); break;
+    case 'opaque': if (!(x instanceof Uint8Array)) wrong(res, path, x); v = new Uint8Array(x); break; // a plain copy, detached from the input
     case 'time':
       if (x instanceof Date) { // tag 1, decoded by cbor-x
         if (Number.isNaN(x.getTime())) throw new CodecError('E_VALUE_RANGE', `${path}: time outside the range of a date`, undefined, path);

@@ -8,7 +8,7 @@ import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, resolveResource, type CodecOptions } from './codec-options.js';
 import { jsonNumber, readJson, type JsonValue } from './json-reader.js';
-import { fromSenml, setField, toSenml, type SenmlIn } from './senml-records.js';
+import { fromSenml, senmlIn, setField, toSenml, type SenmlIn } from './senml-records.js';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from './text-bytes.js';
 import { parsePath } from '../model/path.js';
 
@@ -48,7 +48,7 @@ function readLwm2mJson(bytes: Uint8Array, opts: CodecOptions): SenmlIn[] {
   for (let k = 0; k < e.length; k++) {
     const m: JsonValue = e[k]!;
     if (!(m instanceof Map)) throw new CodecError('E_SYNTAX', `LwM2M JSON entry ${k} is not an object`, k);
-    const r: SenmlIn = { offset: k };
+    const r: SenmlIn = senmlIn(k);
     if (k === 0) { r.bn = bn; r.bt = bt; }
     for (const [key, v] of m) {
       switch (key) {

@@ -8,7 +8,7 @@ import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { cborDecode, cborEncode, cborIntegerOut } from './cbor-engine.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
-import { fromSenml, setField, toSenml, type SenmlIn, type SenmlOut } from './senml-records.js';
+import { fromSenml, senmlIn, setField, toSenml, type SenmlIn, type SenmlOut } from './senml-records.js';
 
 export const SENML_LABEL = { bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, t: 6, vd: 8, vlo: 'vlo' } as const;
 
@@ -46,37 +46,48 @@ function str(v: unknown, label: string, at: number): string {
   return v;
 }
 
+const KNOWN_LABELS: ReadonlySet<unknown> = new Set<unknown>([-2, -3, 0, 2, 3, 4, 6, 8, 'vlo']);
+
 export function readSenmlCbor(bytes: Uint8Array): SenmlIn[] {
   const doc = cborDecode(bytes, { maxDepth: 2 });
   if (!Array.isArray(doc)) throw new CodecError('E_SYNTAX', 'SenML CBOR must be an array of records', 0);
-  const out: SenmlIn[] = [];
+  const out = new Array<SenmlIn>(doc.length);
   for (let k = 0; k < doc.length; k++) {
     const m: unknown = doc[k];
     if (!(m instanceof Map)) throw new CodecError('E_SYNTAX', `SenML record ${k} is not a map`, k);
-    const r: SenmlIn = { offset: k };
-    for (const [key, v] of m as Map<unknown, unknown>) {
-      switch (key) {
-        case -2: r.bn = str(v, 'bn', k); break;
-        case 0: r.n = str(v, 'n', k); break;
-        case -3: r.bt = num(v, 'bt', k); break;
-        case 6: r.t = num(v, 't', k); break;
-        case 2: setField(r, 'v', num(v, 'v', k)); break;
-        case 3: setField(r, 'vs', str(v, 'vs', k)); break;
-        case 'vlo': setField(r, 'vlo', str(v, 'vlo', k)); break;
-        case 4:
-          if (typeof v !== 'boolean') throw new CodecError('E_SYNTAX', `SenML "vb" must be true or false (record ${k})`, k);
-          setField(r, 'vb', v);
-          break;
-        case 8:
-          if (!(v instanceof Uint8Array)) throw new CodecError('E_SYNTAX', `SenML "vd" must be a byte string (record ${k})`, k);
-          setField(r, 'vd', new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-          break;
-        default:
-          if (typeof key === 'string' && key.endsWith('_')) throw new CodecError('E_SYNTAX', `SenML label "${key.slice(0, 20)}" must be understood (record ${k})`, k);
-          if (typeof key !== 'string' && typeof key !== 'number') throw new CodecError('E_SYNTAX', `SenML label of a wrong type (record ${k})`, k);
+    const r = senmlIn(k);
+    // Direct lookups beat iterating entries; unknown labels are looked at only when present.
+    let seen = 0;
+    let v: unknown;
+    if ((v = m.get(-2)) !== undefined) { r.bn = str(v, 'bn', k); seen++; }
+    if ((v = m.get(0)) !== undefined) { r.n = str(v, 'n', k); seen++; }
+    if ((v = m.get(-3)) !== undefined) { r.bt = num(v, 'bt', k); seen++; }
+    if ((v = m.get(6)) !== undefined) { r.t = num(v, 't', k); seen++; }
+    if ((v = m.get(2)) !== undefined) { setField(r, 'v', num(v, 'v', k)); seen++; }
+    if ((v = m.get(3)) !== undefined) { setField(r, 'vs', str(v, 'vs', k)); seen++; }
+    if ((v = m.get(4)) !== undefined) {
+      if (typeof v !== 'boolean') throw new CodecError('E_SYNTAX', `SenML "vb" must be true or false (record ${k})`, k);
+      setField(r, 'vb', v);
+      seen++;
+    }
+    if ((v = m.get(8)) !== undefined) {
+      if (!(v instanceof Uint8Array)) throw new CodecError('E_SYNTAX', `SenML "vd" must be a byte string (record ${k})`, k);
+      setField(r, 'vd', new Uint8Array(v)); // a plain copy, detached from the input
+      seen++;
+    }
+    if ((v = m.get('vlo')) !== undefined) { setField(r, 'vlo', str(v, 'vlo', k)); seen++; }
+    if (seen !== m.size) {
+      for (const key of (m as Map<unknown, unknown>).keys()) {
+        if (KNOWN_LABELS.has(key)) {
+          if (m.get(key) === undefined) throw new CodecError('E_SYNTAX', `SenML label ${String(key)} without a value (record ${k})`, k);
+          continue;
+        }
+        // RFC 8428: a label ending in "_" must be understood; other unknown labels are ignored.
+        if (typeof key === 'string' && key.endsWith('_')) throw new CodecError('E_SYNTAX', `SenML label "${key.slice(0, 20)}" must be understood (record ${k})`, k);
+        if (typeof key !== 'string' && typeof key !== 'number') throw new CodecError('E_SYNTAX', `SenML label of a wrong type (record ${k})`, k);
       }
     }
-    out.push(r);
+    out[k] = r;
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
 import { jsonNumber, readJson, type JsonValue } from './json-reader.js';
-import { fromSenml, setField, toSenml, type SenmlIn, type SenmlOut } from './senml-records.js';
+import { fromSenml, senmlIn, setField, toSenml, type SenmlIn, type SenmlOut } from './senml-records.js';
 import { base64Decode, base64UrlEncode, utf8Decode, utf8Encode } from './text-bytes.js';
 
 export function writeSenmlJson(recs: readonly SenmlOut[]): string {
@@ -52,7 +52,7 @@ export function readSenmlJson(bytes: Uint8Array): SenmlIn[] {
   for (let k = 0; k < doc.length; k++) {
     const m = doc[k];
     if (!(m instanceof Map)) throw new CodecError('E_SYNTAX', `SenML record ${k} is not an object`, k);
-    const r: SenmlIn = { offset: k };
+    const r: SenmlIn = senmlIn(k);
     for (const [key, v] of m) {
       switch (key) {
         case 'bn': r.bn = str(v, key, k); break;

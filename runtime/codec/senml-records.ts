@@ -3,76 +3,128 @@
  * CBOR: building records with base names from LwM2M records, and resolving decoded
  * records (bn+n names, bt+t times, one value field) back into typed LwM2M records.
  */
-import { formatPath, parsePath, pathIds, type LwM2MPath } from '../model/path.js';
+import { formatPath, pathFromIds, pathIds, scanIds, type LwM2MPath } from '../model/path.js';
 import type { LwM2MRecord } from '../model/record.js';
 import { ModelError } from '../model/model-error.js';
 import { CodecError } from './codec-error.js';
-import { checkForEncode, resolveResource, type CodecOptions } from './codec-options.js';
+import { checkForEncode, resolveResource, type CodecOptions, type Resolved } from './codec-options.js';
 import { fromSenmlWire, senmlField, toSenmlWire, type SenmlField, type SenmlWire } from './senml-value.js';
 
 /** One SenML record as written: at most one value field. */
 export interface SenmlOut {
-  readonly bn?: string;
-  readonly n?: string;
-  readonly t?: number;
-  readonly field?: SenmlField;
-  readonly value?: SenmlWire;
+  readonly bn: string | undefined;
+  readonly n: string | undefined;
+  readonly t: number | undefined;
+  readonly field: SenmlField | undefined;
+  readonly value: SenmlWire | undefined;
 }
 
 /** One SenML record as read (either serialisation). */
 export interface SenmlIn {
-  bn?: string;
-  bt?: number | bigint;
-  n?: string;
-  t?: number | bigint;
-  field?: SenmlField;
-  value?: SenmlWire;
+  bn: string | undefined;
+  bt: number | bigint | undefined;
+  n: string | undefined;
+  t: number | bigint | undefined;
+  field: SenmlField | undefined;
+  value: SenmlWire | undefined;
   /** Where the record starts in the input (or its index), for errors. */
   offset: number;
 }
 
-/** The base name for a pack: the request path as a directory, or its parent when a record is the path itself. */
-export function basePrefix(basePath: LwM2MPath | undefined, records: readonly LwM2MRecord[]): string {
-  if (basePath === undefined) return '';
-  let ids = pathIds(basePath);
-  for (const r of records) {
-    if (pathIds(r.path).length <= ids.length) { ids = ids.slice(0, -1); break; }
+/** A record with every field present from the start: one object shape for all of them. */
+export function senmlIn(offset: number): SenmlIn {
+  return { bn: undefined, bt: undefined, n: undefined, t: undefined, field: undefined, value: undefined, offset };
+}
+
+/** Remembers the last (object, resource) looked up: packs repeat them. */
+class ResourceCache {
+  private key = -1;
+  private last: Resolved | undefined;
+  constructor(private readonly opts: CodecOptions) {}
+  get(objectId: number, resourceId: number, path: string, offset?: number): Resolved {
+    const key = objectId * 65536 + resourceId;
+    if (key === this.key) return this.last!;
+    const r = resolveResource(this.opts, objectId, resourceId, path, offset);
+    this.key = key;
+    this.last = r;
+    return r;
   }
+}
+
+/** The ids of the base name: the request path as a directory, or its parent when a record is the path itself. */
+function baseIds(basePath: LwM2MPath | undefined, records: readonly LwM2MRecord[]): number[] {
+  if (basePath === undefined) return [];
+  const ids = pathIds(basePath);
+  const depth = ids.length;
+  for (const r of records) if (pathDepth(r.path) <= depth) return ids.slice(0, -1);
+  return ids;
+}
+
+function pathDepth(p: LwM2MPath): number {
+  return p.instanceId === undefined ? 1 : p.resourceId === undefined ? 2 : p.resourceInstanceId === undefined ? 3 : 4;
+}
+
+/** The base name string for a pack written relative to `basePath` ('' for none). */
+export function basePrefix(basePath: LwM2MPath | undefined, records: readonly LwM2MRecord[]): string {
+  const ids = baseIds(basePath, records);
   return ids.length === 0 ? '' : '/' + ids.join('/') + '/';
+}
+
+/** The name of `p` below the base ids, or undefined when `p` is not below them. */
+function relativeName(p: LwM2MPath, base: readonly number[]): string | undefined {
+  const b0 = base[0], b1 = base[1], b2 = base[2];
+  if (b0 !== undefined && b0 !== p.objectId) return undefined;
+  if (b1 !== undefined && b1 !== p.instanceId) return undefined;
+  if (b2 !== undefined && b2 !== p.resourceId) return undefined;
+  let s = '';
+  const depth = pathDepth(p);
+  for (let k = base.length; k < depth; k++) {
+    const id = k === 0 ? p.objectId : k === 1 ? p.instanceId : k === 2 ? p.resourceId : p.resourceInstanceId;
+    // Below a base name the name is relative ("0/5700"); without one it is absolute ("/3303/0/5700").
+    s += k === base.length && k > 0 ? String(id) : '/' + String(id);
+  }
+  return s;
 }
 
 /** LwM2M records -> SenML records: values checked and put in their field, names relative to `basePath`. */
 export function toSenml(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): SenmlOut[] {
-  const prefix = basePrefix(basePath, records);
+  const base = baseIds(basePath, records);
+  const prefix = base.length === 0 ? '' : '/' + base.join('/') + '/';
+  const cache = new ResourceCache(opts);
   const out: SenmlOut[] = new Array<SenmlOut>(records.length);
   for (let k = 0; k < records.length; k++) {
     const rec = records[k]!;
-    const text = formatPath(rec.path);
-    if (prefix !== '' && !text.startsWith(prefix)) throw new CodecError('E_NODE_SHAPE', `record ${text} is outside ${formatPath(basePath!)}`, undefined, text);
-    const n = text.slice(prefix.length);
+    const p = rec.path;
+    const rel = relativeName(p, base);
+    if (rel === undefined) throw new CodecError('E_NODE_SHAPE', `record ${formatPath(p)} is outside ${formatPath(basePath!)}`, undefined, formatPath(p));
     let field: SenmlField | undefined;
     let value: SenmlWire | undefined;
     if (rec.value !== undefined) {
-      if (rec.path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `a value needs a resource path, not ${text}`, undefined, text);
-      const r = resolveResource(opts, rec.path.objectId, rec.path.resourceId, text);
-      if (r.res.multiple !== (rec.path.resourceInstanceId !== undefined)) {
+      if (p.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `a value needs a resource path, not ${formatPath(p)}`, undefined, formatPath(p));
+      const r = cache.get(p.objectId, p.resourceId, prefix + rel);
+      if (r.res.multiple !== (p.resourceInstanceId !== undefined)) {
+        const text = formatPath(p);
         throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${r.res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);
       }
-      const v = checkForEncode(rec.value, r, opts, text);
+      const v = checkForEncode(rec.value, r, opts, prefix + rel);
       field = senmlField(r.res);
       value = toSenmlWire(v, r.res);
     }
-    out[k] = { bn: k === 0 && prefix !== '' ? prefix : undefined, n: n === '' ? undefined : n, t: rec.time, field, value };
+    out[k] = { bn: k === 0 && prefix !== '' ? prefix : undefined, n: rel === '' ? undefined : rel, t: rec.time, field, value };
   }
   return out;
 }
 
-function nameToPath(name: string, offset: number): LwM2MPath {
+function badName(name: string, offset: number, e?: unknown): never {
+  const why = e instanceof ModelError ? `: ${e.message}` : '';
+  throw new CodecError('E_PATH_INVALID', `SenML name "${name.slice(0, 40)}" is not an LwM2M path (record ${offset})${why}`, offset);
+}
+
+function toPath(ids: number[], bn: string, n: string | undefined, offset: number): LwM2MPath {
   try {
-    return parsePath(name);
+    return pathFromIds(ids);
   } catch (e) {
-    if (e instanceof ModelError) throw new CodecError('E_PATH_INVALID', `SenML name "${name.slice(0, 40)}" is not an LwM2M path (record at ${offset})`, offset);
-    throw e;
+    return badName(bn + (n ?? ''), offset, e);
   }
 }
 
@@ -81,29 +133,53 @@ function nameToPath(name: string, offset: number): LwM2MPath {
  * (RFC 8428). `values`: 'required' for data, 'forbidden' for composite request bodies.
  */
 export function fromSenml(ins: readonly SenmlIn[], opts: CodecOptions, values: 'required' | 'forbidden' | 'optional'): LwM2MRecord[] {
-  const out: LwM2MRecord[] = [];
+  const out: LwM2MRecord[] = new Array<LwM2MRecord>(ins.length);
+  const cache = new ResourceCache(opts);
+  const check = opts.check !== false;
   let bn = '';
+  // The base name's ids when it ends with "/" (the usual case): names then parse without concatenation.
+  let bnIds: number[] | undefined = [];
   let bt: number | undefined;
-  for (const r of ins) {
-    if (r.bn !== undefined) bn = r.bn;
+  for (let k = 0; k < ins.length; k++) {
+    const r = ins[k]!;
+    if (r.bn !== undefined) {
+      bn = r.bn;
+      bnIds = undefined;
+      if (bn === '') bnIds = [];
+      else if (bn.charCodeAt(bn.length - 1) === 0x2f && bn.charCodeAt(0) === 0x2f) {
+        const ids: number[] = [];
+        if (bn.length > 1 && scanIds(bn.slice(0, -1), 1, ids)) bnIds = ids;
+      }
+    }
     if (r.bt !== undefined) bt = Number(r.bt);
-    const name = bn + (r.n ?? '');
-    if (name === '') throw new CodecError('E_SYNTAX', `SenML record without a name at ${r.offset}`, r.offset);
-    const path = nameToPath(name, r.offset);
+    const n = r.n;
+    let ids: number[];
+    if (bnIds !== undefined && n !== undefined && n !== '') {
+      ids = bnIds.slice();
+      const lead = bnIds.length === 0 && n.charCodeAt(0) === 0x2f ? 1 : 0;
+      if (!scanIds(n, lead, ids)) badName(bn + n, r.offset);
+    } else {
+      const name = bn + (n ?? '');
+      if (name === '') throw new CodecError('E_SYNTAX', `SenML record without a name at ${r.offset}`, r.offset);
+      ids = [];
+      if (!scanIds(name, name.charCodeAt(0) === 0x2f ? 1 : 0, ids)) badName(name, r.offset);
+    }
+    const path = toPath(ids, bn, n, r.offset);
     const t = r.t === undefined ? bt : (bt ?? 0) + Number(r.t);
     if (r.field === undefined) {
-      if (values === 'required') throw new CodecError('E_SYNTAX', `SenML record ${name} has no value (at ${r.offset})`, r.offset, name);
-      out.push(t === undefined ? { path } : { path, time: t });
+      if (values === 'required') throw new CodecError('E_SYNTAX', `SenML record ${bn + (n ?? '')} has no value (at ${r.offset})`, r.offset, bn + (n ?? ''));
+      out[k] = t === undefined ? { path } : { path, time: t };
       continue;
     }
-    if (values === 'forbidden') throw new CodecError('E_SYNTAX', `SenML record ${name} has a value where only paths belong (at ${r.offset})`, r.offset, name);
-    if (path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `SenML record ${name} has a value but is not a resource (at ${r.offset})`, r.offset, name);
-    const { obj, res } = resolveResource(opts, path.objectId, path.resourceId, name, r.offset);
+    if (values === 'forbidden') throw new CodecError('E_SYNTAX', `SenML record ${bn + (n ?? '')} has a value where only paths belong (at ${r.offset})`, r.offset, bn + (n ?? ''));
+    if (path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `SenML record ${formatPath(path)} has a value but is not a resource (at ${r.offset})`, r.offset, formatPath(path));
+    const { obj, res } = cache.get(path.objectId, path.resourceId, formatPath(path), r.offset);
     if (res.multiple !== (path.resourceInstanceId !== undefined)) {
+      const name = formatPath(path);
       throw new CodecError('E_NODE_SHAPE', `resource ${name} is ${res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'} (at ${r.offset})`, r.offset, name);
     }
-    const value = fromSenmlWire(r.field, r.value!, res, obj, name, opts.check !== false, r.offset);
-    out.push(t === undefined ? { path, value } : { path, value, time: t });
+    const value = fromSenmlWire(r.field, r.value!, res, obj, path, check, r.offset);
+    out[k] = t === undefined ? { path, value } : { path, value, time: t };
   }
   return out;
 }

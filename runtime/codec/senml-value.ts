@@ -6,6 +6,14 @@
 import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descriptor.js';
 import { checkValue, normalizeInteger } from '../model/check-value.js';
 import type { ObjectLink, ResourceValue } from '../model/values.js';
+import { formatPath, type LwM2MPath } from '../model/path.js';
+
+/** A path for messages: formatted only when an error needs it. */
+export type PathRef = string | LwM2MPath;
+
+export function pathText(p: PathRef): string {
+  return typeof p === 'string' ? p : formatPath(p);
+}
 import { CodecError } from './codec-error.js';
 import { formatCoreLinks, parseCoreLinks } from './core-link.js';
 
@@ -28,9 +36,9 @@ export function timeToSeconds(d: Date): number {
   return Math.floor(d.getTime() / 1000);
 }
 
-export function secondsToTime(s: number | bigint, path: string, offset?: number): Date {
+export function secondsToTime(s: number | bigint, path: PathRef, offset?: number): Date {
   const ms = Number(s) * 1000;
-  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw new CodecError('E_VALUE_RANGE', `time ${s} s is outside the range of a date (${path})`, offset, path);
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw new CodecError('E_VALUE_RANGE', `time ${s} s is outside the range of a date (${pathText(path)})`, offset, pathText(path));
   return new Date(ms);
 }
 
@@ -38,10 +46,10 @@ export function formatObjectLink(l: ObjectLink): string {
   return `${l.objectId}:${l.instanceId}`;
 }
 
-export function parseObjectLink(s: string, path: string, offset?: number): ObjectLink {
+export function parseObjectLink(s: string, path: PathRef, offset?: number): ObjectLink {
   const m = /^(0|[1-9][0-9]{0,4}):(0|[1-9][0-9]{0,4})$/.exec(s);
   if (m === null || Number(m[1]) > 65535 || Number(m[2]) > 65535) {
-    throw new CodecError('E_WIRE_TYPE', `"${s.slice(0, 20)}" is not an object link "objectId:instanceId" (${path})`, offset, path);
+    throw new CodecError('E_WIRE_TYPE', `"${s.slice(0, 20)}" is not an object link "objectId:instanceId" (${pathText(path)})`, offset, pathText(path));
   }
   return { objectId: Number(m[1]), instanceId: Number(m[2]) };
 }
@@ -62,60 +70,60 @@ export function fromSenmlWire(
   wire: SenmlWire,
   res: ResourceDescriptor,
   obj: ObjectDescriptor,
-  path: string,
+  path: PathRef,
   check: boolean,
   offset?: number,
 ): ResourceValue {
   const want = senmlField(res);
-  if (field !== want) throw new CodecError('E_WIRE_TYPE', `${path} is ${res.type}: expected "${want}", got "${field}"`, offset, path);
+  if (field !== want) throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is ${res.type}: expected "${want}", got "${field}"`, offset, pathText(path));
   let v: ResourceValue;
   switch (res.type) {
     case 'integer': case 'unsignedInteger':
       if (typeof wire === 'number' ? !Number.isInteger(wire) : typeof wire !== 'bigint') {
-        throw new CodecError('E_WIRE_TYPE', `${path} is ${res.type}: ${String(wire)} is not an integer`, offset, path);
+        throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is ${res.type}: ${String(wire)} is not an integer`, offset, pathText(path));
       }
       v = normalizeInteger(wire as number | bigint);
       break;
     case 'float':
-      if (typeof wire !== 'number' && typeof wire !== 'bigint') throw new CodecError('E_WIRE_TYPE', `${path} is float: a number is expected`, offset, path);
+      if (typeof wire !== 'number' && typeof wire !== 'bigint') throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is float: a number is expected`, offset, pathText(path));
       v = Number(wire);
       break;
     case 'time':
-      if (typeof wire !== 'number' && typeof wire !== 'bigint') throw new CodecError('E_WIRE_TYPE', `${path} is time: a number is expected`, offset, path);
+      if (typeof wire !== 'number' && typeof wire !== 'bigint') throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is time: a number is expected`, offset, pathText(path));
       v = secondsToTime(wire, path, offset);
       break;
     case 'boolean':
-      if (typeof wire !== 'boolean') throw new CodecError('E_WIRE_TYPE', `${path} is boolean: true or false is expected`, offset, path);
+      if (typeof wire !== 'boolean') throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is boolean: true or false is expected`, offset, pathText(path));
       v = wire;
       break;
     case 'opaque':
-      if (!(wire instanceof Uint8Array)) throw new CodecError('E_WIRE_TYPE', `${path} is opaque: bytes are expected`, offset, path);
+      if (!(wire instanceof Uint8Array)) throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is opaque: bytes are expected`, offset, pathText(path));
       v = wire;
       break;
     case 'objlnk':
-      if (typeof wire !== 'string') throw new CodecError('E_WIRE_TYPE', `${path} is objlnk: a string is expected`, offset, path);
+      if (typeof wire !== 'string') throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is objlnk: a string is expected`, offset, pathText(path));
       v = parseObjectLink(wire, path, offset);
       break;
     case 'corelnk':
-      if (typeof wire !== 'string') throw new CodecError('E_WIRE_TYPE', `${path} is corelnk: a string is expected`, offset, path);
+      if (typeof wire !== 'string') throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is corelnk: a string is expected`, offset, pathText(path));
       v = parseCoreLinks(wire);
       break;
     case 'string':
-      if (typeof wire !== 'string') throw new CodecError('E_WIRE_TYPE', `${path} is string: a string is expected`, offset, path);
+      if (typeof wire !== 'string') throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is string: a string is expected`, offset, pathText(path));
       v = wire;
       break;
     case 'none':
-      throw new CodecError('E_WIRE_TYPE', `${path} is an executable resource: it has no value`, offset, path);
+      throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is an executable resource: it has no value`, offset, pathText(path));
   }
   return check ? checkOrCodecError(v, res, obj, path, offset) : v;
 }
 
 /** checkValue with the failure turned into a CodecError at `path`. */
-export function checkOrCodecError(v: unknown, res: ResourceDescriptor, obj: ObjectDescriptor, path: string, offset?: number): ResourceValue {
+export function checkOrCodecError(v: unknown, res: ResourceDescriptor, obj: ObjectDescriptor, path: PathRef, offset?: number): ResourceValue {
   try {
     return checkValue(v, res, obj);
   } catch (e) {
     const err = e as { code: CodecError['code']; message: string };
-    throw new CodecError(err.code, `${err.message} (${path})`, offset, path, { cause: e });
+    throw new CodecError(err.code, `${err.message} (${pathText(path)})`, offset, pathText(path), { cause: e });
   }
 }

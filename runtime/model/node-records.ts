@@ -2,7 +2,7 @@
 import { ModelError } from './model-error.js';
 import type { LwM2MNode, InstanceNode, ObjectNode, ResourceNode } from './node.js';
 import { sortedKeys } from './node.js';
-import { formatPath, isPathPrefix, pathLevel, type LwM2MPath } from './path.js';
+import { formatPath, pathLevel, type LwM2MPath } from './path.js';
 import type { LwM2MRecord } from './record.js';
 import { requireResource, type ObjectResolver } from './object-resolver.js';
 import type { ResourceValue } from './values.js';
@@ -53,15 +53,28 @@ interface MutableInstance { id: number; resources: Map<number, ResourceNode> }
 export function recordsToNode(path: LwM2MPath, records: readonly LwM2MRecord[], resolve: ObjectResolver): LwM2MNode {
   const level = pathLevel(path);
   const instances = new Map<number, MutableInstance>();
+  const { objectId, instanceId, resourceId, resourceInstanceId } = path;
+  // Packs repeat the same resource: remember the last lookup.
+  let lastKey = -1;
+  let multiple = false;
+  let inst: MutableInstance | undefined;
   for (const rec of records) {
     const p = rec.path;
-    if (!isPathPrefix(path, p)) shape(`record ${formatPath(p)} is outside the requested path ${formatPath(path)}`, p);
+    if (p.objectId !== objectId || (instanceId !== undefined && p.instanceId !== instanceId) || (resourceId !== undefined && p.resourceId !== resourceId) || (resourceInstanceId !== undefined && p.resourceInstanceId !== resourceInstanceId)) {
+      shape(`record ${formatPath(p)} is outside the requested path ${formatPath(path)}`, p);
+    }
     if (rec.value === undefined) shape(`record ${formatPath(p)} has no value`, p);
     if (p.resourceId === undefined) shape(`record ${formatPath(p)} is not a resource or resource instance`, p);
-    const { res } = requireResource(resolve, p.objectId, p.resourceId);
-    let inst = instances.get(p.instanceId!);
-    if (inst === undefined) instances.set(p.instanceId!, (inst = { id: p.instanceId!, resources: new Map() }));
-    if (res.multiple) {
+    const key = p.objectId * 65536 + p.resourceId;
+    if (key !== lastKey) {
+      multiple = requireResource(resolve, p.objectId, p.resourceId).res.multiple;
+      lastKey = key;
+    }
+    if (inst === undefined || inst.id !== p.instanceId) {
+      inst = instances.get(p.instanceId!);
+      if (inst === undefined) instances.set(p.instanceId!, (inst = { id: p.instanceId!, resources: new Map() }));
+    }
+    if (multiple) {
       if (p.resourceInstanceId === undefined) shape(`resource ${formatPath(p)} is multiple: its records need a resource instance id`, p);
       const seen = inst.resources.get(p.resourceId);
       if (seen === undefined) inst.resources.set(p.resourceId, { kind: 'multipleResource', id: p.resourceId, instances: new Map([[p.resourceInstanceId, rec.value]]) });

@@ -29,25 +29,24 @@ export function pathLevel(p: LwM2MPath): PathLevel {
   return p.resourceInstanceId === undefined ? 'resource' : 'resourceInstance';
 }
 
-function checkId(id: number, what: string, max: number, text: () => string): void {
-  if (!Number.isInteger(id) || id < 0 || id > max) {
-    throw new ModelError('E_PATH_INVALID', `${what} id ${id} in path ${text()} is not an integer in 0..${max}`, text());
-  }
+function badId(ids: readonly number[], k: number): never {
+  const what = ['object', 'instance', 'resource', 'resource instance'][k];
+  const text = '/' + ids.join('/');
+  throw new ModelError('E_PATH_INVALID', `${what} id ${ids[k]} in path ${text} is not an integer in 0..${MAX_ID - 1}`, text);
 }
 
 /** Builds a path from 1..4 ids, validating each. */
 export function pathFromIds(ids: readonly number[]): LwM2MPath {
-  const text = (): string => '/' + ids.join('/');
-  if (ids.length < 1 || ids.length > 4) throw new ModelError('E_PATH_INVALID', `a path has 1 to 4 ids, not ${ids.length}`, text());
+  if (ids.length < 1 || ids.length > 4) throw new ModelError('E_PATH_INVALID', `a path has 1 to 4 ids, not ${ids.length}`, '/' + ids.join('/'));
+  // 65535 is the "no instance" marker (object links, Access Control), never a real id in a path.
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
+    if (!Number.isInteger(id) || id < 0 || id > MAX_ID - 1) badId(ids, k);
+  }
   const [o, i, r, ri] = ids as [number, number?, number?, number?];
-  checkId(o, 'object', MAX_ID - 1, text);
   if (i === undefined) return { objectId: o };
-  // 65535 is the "no instance" marker (object links, Access Control), never a real instance.
-  checkId(i, 'instance', MAX_ID - 1, text);
   if (r === undefined) return { objectId: o, instanceId: i };
-  checkId(r, 'resource', MAX_ID - 1, text);
   if (ri === undefined) return { objectId: o, instanceId: i, resourceId: r };
-  checkId(ri, 'resource instance', MAX_ID - 1, text);
   return { objectId: o, instanceId: i, resourceId: r, resourceInstanceId: ri };
 }
 
@@ -67,16 +66,39 @@ export function validatePath(p: LwM2MPath): LwM2MPath {
  * without it). No trailing slash, no empty segments, decimal ids without leading zeros.
  */
 export function parsePath(text: string): LwM2MPath {
-  const body = text.startsWith('/') ? text.slice(1) : text;
-  const parts = body.split('/');
-  if (body.length === 0 || parts.length > 4) throw new ModelError('E_PATH_INVALID', `"${text}" is not an LwM2M path`, text);
   const ids: number[] = [];
-  for (const part of parts) {
-    // Leading zeros rejected so that one path has one spelling.
-    if (!/^(0|[1-9][0-9]{0,4})$/.test(part)) throw new ModelError('E_PATH_INVALID', `"${text}" is not an LwM2M path (segment "${part}")`, text);
-    ids.push(Number(part));
-  }
+  if (!scanIds(text, text.charCodeAt(0) === 0x2f ? 1 : 0, ids)) return invalidPath(text);
   return pathFromIds(ids);
+}
+
+/**
+ * Appends the ids of "a/b/c" (from `pos` on) to `ids`: decimal, no leading zeros, no
+ * empty segments, at most 4 ids in all. False on a syntax error. A character scanner:
+ * SenML names are parsed once per record, so this is a hot path.
+ */
+export function scanIds(text: string, pos: number, ids: number[]): boolean {
+  const n = text.length;
+  if (pos >= n) return false;
+  for (;;) {
+    const start = pos;
+    let v = 0;
+    while (pos < n) {
+      const c = text.charCodeAt(pos);
+      if (c < 0x30 || c > 0x39) break;
+      v = v * 10 + (c - 0x30);
+      pos++;
+    }
+    const len = pos - start;
+    if (len === 0 || len > 5 || (len > 1 && text.charCodeAt(start) === 0x30) || ids.length === 4) return false;
+    ids.push(v);
+    if (pos === n) return true;
+    if (text.charCodeAt(pos) !== 0x2f) return false;
+    pos++;
+  }
+}
+
+function invalidPath(text: string): never {
+  throw new ModelError('E_PATH_INVALID', `"${text.slice(0, 40)}" is not an LwM2M path`, text.slice(0, 40));
 }
 
 export function formatPath(p: LwM2MPath): string {
