@@ -8,6 +8,8 @@ NEEDS=(
   "coap-client-gnutls:libcoap3-bin"
   "coap-server-openssl:libcoap3-bin"
   "coap-server-gnutls:libcoap3-bin"
+  "coap-client-notls:libcoap3-bin"    # CoAP interop (test/coap)
+  "coap-server-notls:libcoap3-bin"
 )
 need=()
 for pair in "${NEEDS[@]}"; do
