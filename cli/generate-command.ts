@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CodegenError, formatDiagnostic, type Diagnostic } from '../codegen/diagnostics.js';
 import type { Target } from '../codegen/emit-object.js';
 import { generate, type GenerateOptions } from '../codegen/generate.js';
-import { diffOutput, writeOutput } from '../codegen/write-output.js';
+import { diffOutput, OutputWriter } from '../codegen/write-output.js';
 import { ConfigError, readGenerateConfig } from './generate-config.js';
 import { exitCodes, paint } from './terminal.js';
 
@@ -75,9 +75,12 @@ async function runGenerate(inputs: string[], flags: Flags): Promise<number> {
   const started = performance.now();
   const bar = process.stderr.isTTY && !flags.quiet ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'generating {bar} {value}/{total} objects' }, cliProgress.Presets.shades_classic) : undefined;
   let barStarted = false;
+  let writer: OutputWriter | undefined;
   try {
+    writer = flags.check ? undefined : OutputWriter.open(out);
     const result = await generate({
       ...options,
+      ...(writer ? { onFile: (path: string, content: string) => writer!.add(path, content) } : {}),
       onProgress: (done, total) => {
         if (!bar || total < 50) return;
         if (!barStarted) {
@@ -100,7 +103,7 @@ async function runGenerate(inputs: string[], flags: Flags): Promise<number> {
       if (!flags.quiet) console.log(`${out} is up to date (${result.files.size} files)`);
       return exitCodes.ok;
     }
-    await writeOutput(out, result.files);
+    await writer!.commit();
     if (!flags.quiet) {
       const s = result.stats;
       const warnings = Object.entries(s.warnings).sort((a, b) => b[1]! - a[1]!).map(([code, n]) => `${code} ${n}`).join(', ');
@@ -113,6 +116,7 @@ async function runGenerate(inputs: string[], flags: Flags): Promise<number> {
     return exitCodes.ok;
   } catch (e) {
     bar?.stop();
+    await writer?.abort();
     if (e instanceof CodegenError) {
       printDiagnostics(e.diagnostics, { ...flags, quiet: true });
       console.error(paint.red(`error ${e.code}: ${e.message}`));

@@ -34,6 +34,8 @@ export interface GenerateOptions {
   readonly cwd?: string;
   /** Called as objects are emitted. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called with each output file as soon as it is made (only once the input is known to be valid). */
+  readonly onFile?: (path: string, content: string) => void;
 }
 
 export interface GenerateStats {
@@ -88,6 +90,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 
   const optionText = [options.allVersions ? '--all-versions' : '', options.strict ? '--strict' : ''].filter((s) => s !== '').join(' ');
   const files = new Map<string, string>();
+  const emit = (path: string, content: string): void => {
+    files.set(path, content);
+    options.onFile?.(path, content);
+  };
   const used = new Map<string, XmlSource>();
   let done = 0;
   for (const { descriptor, source } of loaded.objects) {
@@ -95,19 +101,21 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     const n = names.get(descriptor)!;
     const header = fileHeader([source], optionText);
     const ctx = { runtimeImport: runtimeImportFrom(runtimeImport, n.module), header };
-    for (const t of targets) files.set(n.module + extension[t], emitObject(descriptor, n, t, ctx));
+    for (const t of targets) emit(n.module + extension[t], emitObject(descriptor, n, t, ctx));
     options.onProgress?.(++done, loaded.objects.length);
+    // Let the event loop run now and then: file writes started by onFile proceed meanwhile.
+    if (done % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   const modules = loaded.objects.map((o) => names.get(o.descriptor)!);
   const indexHeader = fileHeader([], optionText);
-  for (const t of targets) files.set(`index${extension[t]}`, emitIndex(modules, t, runtimeImportFrom(runtimeImport, 'index'), indexHeader));
+  for (const t of targets) emit(`index${extension[t]}`, emitIndex(modules, t, runtimeImportFrom(runtimeImport, 'index'), indexHeader));
 
   const sources = [...used.values()];
-  files.set('THIRD-PARTY-NOTICES.md', notices(sources));
+  emit('THIRD-PARTY-NOTICES.md', notices(sources));
   if (!options.bare) {
     const info = { name: options.packageName ?? 'lwm2m-objects', version: options.packageVersion ?? '0.1.0' };
-    files.set('package.json', packageJson(info, sources, loaded.objects.map((o) => o.descriptor)));
-    files.set('README.md', readme(info, sources.length, loaded.objects.map((o) => ({ descriptor: o.descriptor, names: names.get(o.descriptor)! }))));
+    emit('package.json', packageJson(info, sources, loaded.objects.map((o) => o.descriptor)));
+    emit('README.md', readme(info, sources.length, loaded.objects.map((o) => ({ descriptor: o.descriptor, names: names.get(o.descriptor)! }))));
   }
 
   const warnings: Partial<Record<DiagnosticCode, number>> = {};
