@@ -77,7 +77,13 @@ export abstract class Connection {
   protected writeCid: Uint8Array | null = null;
   private busy = false;
   private backlog: DtlsRecord[] = [];
+  /** Records of the next epoch that arrived before the peer's ChangeCipherSpec (RFC 6347 4.1). */
+  private nextEpochRecords: DtlsRecord[] = [];
+  /** Application data that authenticated before our handshake ended (the peer finished first). */
+  private earlyData: Uint8Array[] = [];
 
+  /** Whether the session was resumed with an abbreviated handshake. */
+  resumedSession = false;
   isEstablished = false;
   isEnded = false;
   identity: PeerIdentity | undefined;
@@ -129,7 +135,11 @@ export abstract class Connection {
     let current: boolean;
     if (rec.epoch === this.read.epoch) { state = this.read; current = true; }
     else if (this.previousRead !== null && rec.epoch === this.previousRead.epoch) { state = this.previousRead; current = false; }
-    else { this.host.dropped('E_DTLS_BAD_EPOCH'); return; }
+    else if (rec.epoch === this.read.epoch + 1 && !this.isEstablished && this.nextEpochRecords.length < MAX_BACKLOG) {
+      // The peer's CCS was lost or reordered: keep a few until it comes (unauthenticated yet).
+      this.nextEpochRecords.push(rec);
+      return;
+    } else { this.host.dropped('E_DTLS_BAD_EPOCH'); return; }
     // The window only moves for authenticated records (RFC 6347 4.1.2.6): a forged epoch-0
     // record with a huge number must not push the real ones out. Epoch 0 relies on
     // message_seq to discard duplicates instead.
@@ -187,6 +197,11 @@ export abstract class Connection {
         this.previousRead = this.read;
         this.read = { epoch: this.read.epoch + 1, cipher: this.pendingRead, window: new ReplayWindow() };
         this.pendingRead = null;
+        if (this.nextEpochRecords.length > 0) {
+          const early = this.nextEpochRecords;
+          this.nextEpochRecords = [];
+          queueMicrotask(() => { for (const r of early) this.handleRecord(r); });
+        }
         return;
       case ContentType.alert:
         // After the handshake an unprotected alert could come from anyone: ignore it.
@@ -197,7 +212,12 @@ export abstract class Connection {
         this.handleHandshakeRecord(plain, current, protectedRecord);
         return;
       case ContentType.applicationData:
-        if (!this.isEstablished || state.cipher === null || !current) { this.host.dropped('E_DTLS_UNEXPECTED_MESSAGE'); return; }
+        if (state.cipher === null || !current) { this.host.dropped('E_DTLS_UNEXPECTED_MESSAGE'); return; }
+        if (!this.isEstablished) {
+          if (this.earlyData.length < MAX_BACKLOG) this.earlyData.push(plain);
+          else this.host.dropped('E_DTLS_LIMIT');
+          return;
+        }
         this.host.deliver(plain, this);
         return;
     }
@@ -410,6 +430,10 @@ export abstract class Connection {
   protected markEstablished(identity: PeerIdentity): void {
     this.identity = identity;
     this.isEstablished = true;
+    this.nextEpochRecords = [];
     this.host.established(this);
+    const early = this.earlyData;
+    this.earlyData = [];
+    for (const d of early) if (!this.isEnded) this.host.deliver(d, this);
   }
 }

@@ -7,12 +7,15 @@ import { DtlsError } from './dtls-error.js';
 import { ClientConnection } from './handshake-client.js';
 import type { PskCredentials } from './handshake-client.js';
 import type { DtlsRecord } from './record.js';
+import { SessionCache } from './session-cache.js';
 
 export interface DtlsClientOptions extends DtlsCommonOptions {
   /** The credentials to use, the same for every server or chosen per server. */
   readonly psk: PskCredentials | ((peer: PeerAddress) => PskCredentials | undefined);
   /** Sessions (to distinct servers) at most. */
   readonly maxPeers?: number;
+  /** Resume earlier sessions with an abbreviated handshake when the server agrees (default true). */
+  readonly resumeSessions?: boolean;
   /** Offer RFC 9146 connection IDs, so the session survives our address changing (NAT). */
   readonly connectionId?: boolean;
 }
@@ -28,12 +31,14 @@ export class DtlsClient extends DtlsEndpoint {
   private readonly psk: DtlsClientOptions['psk'];
   private readonly maxPeers: number;
   private readonly offerCid: boolean;
+  private readonly sessions: SessionCache | null;
 
   constructor(inner: DatagramTransport, options: DtlsClientOptions) {
     super(inner, options);
     this.psk = options.psk;
     this.maxPeers = options.maxPeers ?? 64;
     this.offerCid = options.connectionId ?? false;
+    this.sessions = options.resumeSessions === false ? null : new SessionCache(this.maxPeers, 86_400_000);
   }
 
   /** Resolves once a session with the peer is established (starting a handshake if needed). */
@@ -58,7 +63,10 @@ export class DtlsClient extends DtlsEndpoint {
       } else if (this.conns.size >= this.maxPeers) {
         this.settle(key, undefined, new DtlsError('E_DTLS_LIMIT', 'too many sessions'));
       } else {
-        const conn = new ClientConnection({ address: peer.address, port: peer.port }, this, this.connOptions, creds, this.offerCid);
+        // Resume only a session made with the same credentials.
+        const cached = this.sessions?.get(key);
+        const resume = cached !== undefined && cached.identity.type === 'psk' && cached.identity.identity === creds.identity ? cached : undefined;
+        const conn = new ClientConnection({ address: peer.address, port: peer.port }, this, this.connOptions, creds, this.offerCid, resume);
         this.conns.set(key, conn);
         conn.start();
       }
@@ -83,11 +91,17 @@ export class DtlsClient extends DtlsEndpoint {
   }
 
   override established(conn: Connection): void {
+    if (conn instanceof ClientConnection) {
+      const s = conn.session;
+      if (s !== undefined) this.sessions?.set(peerKey(conn.peer), s);
+    }
     super.established(conn);
     this.settle(peerKey(conn.peer), conn, undefined);
   }
 
   override ended(conn: Connection, error: DtlsError | undefined): void {
+    // A failed handshake may be the cached session's fault: start afresh next time.
+    if (error !== undefined && !conn.isEstablished) this.sessions?.delete(peerKey(conn.peer));
     super.ended(conn, error);
     this.settle(peerKey(conn.peer), undefined, error ?? new DtlsError('E_DTLS_CLOSED', 'session closed'));
   }

@@ -27,7 +27,12 @@ export interface DtlsCommonOptions {
 }
 
 export type DtlsEvent =
-  | { readonly type: 'established'; readonly peer: PeerAddress; readonly identity: PeerIdentity; readonly cipherSuite: CipherSuiteName; readonly extendedMasterSecret: boolean }
+  | {
+    readonly type: 'established'; readonly peer: PeerAddress; readonly identity: PeerIdentity;
+    readonly cipherSuite: CipherSuiteName; readonly extendedMasterSecret: boolean;
+    /** An abbreviated handshake resumed an earlier session. */
+    readonly resumed: boolean;
+  }
   | { readonly type: 'closed'; readonly peer: PeerAddress; readonly identity: PeerIdentity | undefined }
   /** A session with a connection ID followed its peer to a new address (RFC 9146). */
   | { readonly type: 'peer-moved'; readonly from: PeerAddress; readonly peer: PeerAddress; readonly identity: PeerIdentity | undefined }
@@ -35,6 +40,8 @@ export type DtlsEvent =
 
 export interface DtlsStats {
   handshakesCompleted: number;
+  /** Of which abbreviated (resumed) ones. */
+  handshakesResumed: number;
   handshakesFailed: number;
   helloVerifyRequestsSent: number;
   recordsDropped: number;
@@ -60,7 +67,7 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   private readonly idleTimeoutMs: number;
   private readonly handshakeTimeoutMs: number;
   protected readonly counters: DtlsStats = {
-    handshakesCompleted: 0, handshakesFailed: 0, helloVerifyRequestsSent: 0,
+    handshakesCompleted: 0, handshakesResumed: 0, handshakesFailed: 0, helloVerifyRequestsSent: 0,
     recordsDropped: 0, internalErrors: 0, sendErrors: 0, drops: {},
   };
 
@@ -193,9 +200,11 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
 
   established(conn: Connection): void {
     this.counters.handshakesCompleted++;
+    if (conn.resumedSession) this.counters.handshakesResumed++;
     this.emit({
       type: 'established', peer: conn.peer, identity: conn.identity!,
       cipherSuite: conn.cipherSuite!.name as CipherSuiteName, extendedMasterSecret: conn.extendedMasterSecret,
+      resumed: conn.resumedSession,
     });
   }
 

@@ -12,6 +12,7 @@ import type { ClientHello } from './handshake-hello.js';
 import { ServerConnection } from './handshake-server.js';
 import type { PskStore } from './handshake-server.js';
 import { equalBytes } from './bytes.js';
+import { SessionCache } from './session-cache.js';
 import { ContentType, DTLS_1_0, encodeRecord } from './record.js';
 import type { DtlsRecord } from './record.js';
 
@@ -24,6 +25,10 @@ export interface DtlsServerOptions extends DtlsCommonOptions {
   readonly maxHandshakes?: number;
   /** How often the cookie secret rotates. */
   readonly cookieRotateMs?: number;
+  /** Sessions kept for resumption (RFC 5246 7.3; 0 turns resumption off). Default 1000. */
+  readonly sessionCacheSize?: number;
+  /** How long a session may be resumed. Default 24 h. */
+  readonly sessionLifetimeMs?: number;
   /** Length of the RFC 9146 connection IDs handed to clients that offer the extension (0: off; default 6). */
   readonly connectionIdLength?: number;
 }
@@ -40,6 +45,7 @@ export class DtlsServer extends DtlsEndpoint {
   private readonly pskStore: PskStore;
   private readonly maxPeers: number;
   private readonly maxHandshakes: number;
+  private readonly sessions: SessionCache | null;
 
   constructor(inner: DatagramTransport, options: DtlsServerOptions) {
     super(inner, options);
@@ -48,6 +54,8 @@ export class DtlsServer extends DtlsEndpoint {
     this.maxPeers = options.maxPeers ?? 10_000;
     this.maxHandshakes = options.maxHandshakes ?? 1_000;
     this.cookies = new CookieJar(options.cookieRotateMs ?? 60_000);
+    const cacheSize = options.sessionCacheSize ?? 1000;
+    this.sessions = cacheSize > 0 ? new SessionCache(cacheSize, options.sessionLifetimeMs ?? 86_400_000) : null;
     const cidLength = options.connectionIdLength ?? 6;
     if (!Number.isInteger(cidLength) || cidLength < 0 || cidLength > 32) throw new DtlsError('E_DTLS_CONFIG', 'connectionIdLength must be 0..32');
     this.cidLength = cidLength;
@@ -111,7 +119,7 @@ export class DtlsServer extends DtlsEndpoint {
       // The peer proved its address again with a fresh hello: it restarted (RFC 6347 4.2.8).
       existing.fail(new DtlsError('E_DTLS_CLOSED', 'replaced by a new handshake from the same address'), false);
     }
-    const conn = new ServerConnection(peer, this, this.connOptions, this.pskStore);
+    const conn = new ServerConnection(peer, this, this.connOptions, this.pskStore, this.sessions);
     this.conns.set(key, conn);
     conn.start(msg, hello, rec.sequence);
   }

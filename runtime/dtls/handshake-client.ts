@@ -11,13 +11,14 @@ import { encodeClientHello, parseHelloVerifyRequest, parseServerHello } from './
 import { encodeClientKeyExchangePsk, parseFinished, parseServerKeyExchangePsk } from './handshake-psk.js';
 import { finishedVerifyData, keyBlock, masterSecret, pskPremaster } from './key-schedule.js';
 import { DTLS_1_2 } from './record.js';
+import type { ResumableSession } from './session-cache.js';
 
 export interface PskCredentials {
   readonly identity: string;
   readonly key: Uint8Array;
 }
 
-type ClientState = 'wait_server_hello' | 'wait_server_hello_done' | 'wait_finished' | 'established';
+type ClientState = 'wait_server_hello' | 'wait_server_hello_done' | 'wait_finished' | 'wait_finished_resumed' | 'established';
 
 /** A server may ask for a fresh cookie more than once (a secret rotated between); not forever. */
 const MAX_HELLO_VERIFY = 3;
@@ -35,8 +36,22 @@ export class ClientConnection extends Connection {
   private master: Uint8Array | null = null;
   private sawKeyExchange = false;
 
-  constructor(peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions, private readonly psk: PskCredentials, private readonly offerCid = false) {
+  private serverSessionId: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions, private readonly psk: PskCredentials,
+    private readonly offerCid = false, private readonly resume: ResumableSession | undefined = undefined,
+  ) {
     super(peer, host, options);
+  }
+
+  /** After a full handshake with a server that gave a session ID: what a later resumption needs. */
+  get session(): ResumableSession | undefined {
+    if (!this.isEstablished || this.master === null || this.serverSessionId.length === 0) return undefined;
+    return {
+      sessionId: this.serverSessionId, master: this.master, suiteId: this.suite!.id,
+      extendedMasterSecret: this.useEms, identity: this.identity!, createdAt: Date.now(),
+    };
   }
 
   start(): void {
@@ -50,7 +65,7 @@ export class ClientConnection extends Connection {
   private sendHello(): void {
     const suites = this.options.suites.map((s) => s.id);
     const body = encodeClientHello({
-      version: DTLS_1_2, random: this.clientRandom, sessionId: new Uint8Array(0), cookie: this.cookie,
+      version: DTLS_1_2, random: this.clientRandom, sessionId: this.resume?.sessionId ?? new Uint8Array(0), cookie: this.cookie,
       cipherSuites: suites, compressionMethods: Uint8Array.of(0),
       extensions: [
         { type: ExtensionType.renegotiationInfo, data: EMPTY_RENEGOTIATION_INFO },
@@ -66,7 +81,7 @@ export class ClientConnection extends Connection {
 
   get extendedMasterSecret(): boolean { return this.useEms; }
 
-  protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished'; }
+  protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished' || this.state === 'wait_finished_resumed'; }
 
   protected handleHandshakeMessage(msg: HandshakeMessage): void {
     switch (this.state) {
@@ -85,6 +100,9 @@ export class ClientConnection extends Connection {
         break;
       case 'wait_finished':
         if (msg.type === HandshakeType.finished) return this.onFinished(msg);
+        break;
+      case 'wait_finished_resumed':
+        if (msg.type === HandshakeType.finished) return this.onResumedFinished(msg);
         break;
       case 'established':
         // HelloRequest and anything later: we do not renegotiate; ignore.
@@ -131,9 +149,36 @@ export class ClientConnection extends Connection {
     }
     this.suite = suite;
     this.serverRandom = new Uint8Array(sh.random);
+    this.serverSessionId = new Uint8Array(sh.sessionId);
     this.hashMessage(this.lastHello!);
     this.hashMessage(msg);
+    const r = this.resume;
+    if (r !== undefined && sh.sessionId.length > 0 && equalBytes(sh.sessionId, r.sessionId)) {
+      // The server resumes (RFC 5246 7.3): same suite, same EMS use (RFC 7627 5.3), old master.
+      if (suite.id !== r.suiteId) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', 'resumed session with another cipher suite');
+      if (this.useEms !== r.extendedMasterSecret) throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'resumed session changes extended master secret use');
+      this.master = r.master;
+      const keys = keyBlock(suite, r.master, this.clientRandom, this.serverRandom);
+      this.pendingWrite = keys.clientWrite;
+      this.pendingRead = keys.serverWrite;
+      this.resumedSession = true;
+      this.state = 'wait_finished_resumed';
+      return;
+    }
     this.state = 'wait_server_hello_done';
+  }
+
+  private onResumedFinished(msg: HandshakeMessage): void {
+    if (this.read.epoch === 0) throw new DtlsError('E_DTLS_UNEXPECTED_MESSAGE', 'Finished before ChangeCipherSpec');
+    const master = this.master!;
+    const expected = finishedVerifyData(master, 'server', this.transcriptHash());
+    if (!equalBytes(parseFinished(msg.body), expected)) throw new DtlsError('E_DTLS_DECRYPT_ERROR', 'server Finished does not verify');
+    this.hashMessage(msg);
+    const finished = this.nextMessage(HandshakeType.finished, finishedVerifyData(master, 'client', this.transcriptHash()));
+    // Our flight is the last: resent only when the server repeats its own.
+    this.sendFlight([{ kind: 'ccs', epoch: 0 }, { kind: 'handshake', epoch: 1, msg: finished }], true);
+    this.state = 'established';
+    this.markEstablished(this.resume!.identity);
   }
 
   private onServerHelloDone(msg: HandshakeMessage): void {

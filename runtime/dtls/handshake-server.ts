@@ -15,11 +15,13 @@ import { equalBytes } from './bytes.js';
 import { finishedVerifyData, keyBlock, masterSecret, pskPremaster } from './key-schedule.js';
 import { DTLS_1_2 } from './record.js';
 import { AlertDescription, AlertLevel } from './alert.js';
+import { sessionKey } from './session-cache.js';
+import type { ResumableSession, SessionCache } from './session-cache.js';
 
 /** Server-side PSK lookup: the key for an identity, or undefined when unknown. */
 export type PskStore = (identity: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
-type ServerState = 'wait_client_key_exchange' | 'wait_finished' | 'established';
+type ServerState = 'wait_client_key_exchange' | 'wait_finished' | 'wait_finished_resumed' | 'established';
 
 const decoder = new TextDecoder();
 
@@ -33,7 +35,12 @@ export class ServerConnection extends Connection {
   private master: Uint8Array | null = null;
   private pskIdentity = '';
 
-  constructor(peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions, private readonly pskStore: PskStore) {
+  private sessionId: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions,
+    private readonly pskStore: PskStore, private readonly sessions: SessionCache | null,
+  ) {
     super(peer, host, options);
   }
 
@@ -82,8 +89,14 @@ export class ServerConnection extends Connection {
           extensions.push({ type: ExtensionType.connectionId, data: encodeConnectionId(ours) });
         }
       }
+      const resumed = this.resumable(hello);
+      if (resumed !== undefined) {
+        this.resume(resumed, extensions);
+        return;
+      }
+      if (this.sessions !== null) this.sessionId = new Uint8Array(randomBytes(32));
       const serverHello = this.nextMessage(HandshakeType.serverHello, encodeServerHello({
-        version: DTLS_1_2, random: this.serverRandom, sessionId: new Uint8Array(0),
+        version: DTLS_1_2, random: this.serverRandom, sessionId: this.sessionId,
         cipherSuite: suite.id, compressionMethod: 0, extensions,
       }));
       const done = this.nextMessage(HandshakeType.serverHelloDone, new Uint8Array(0));
@@ -95,7 +108,35 @@ export class ServerConnection extends Connection {
 
   get extendedMasterSecret(): boolean { return this.useEms; }
 
-  protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished'; }
+  protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished' || this.state === 'wait_finished_resumed'; }
+
+  /** The cached session the hello asks for, if it may be resumed with what the hello offers. */
+  private resumable(hello: ClientHello): ResumableSession | undefined {
+    if (this.sessions === null || hello.sessionId.length === 0) return undefined;
+    const cached = this.sessions.get(sessionKey(hello.sessionId));
+    if (cached === undefined) return undefined;
+    // Same suite, and (RFC 7627 5.3) the same extended-master-secret use, or a full handshake.
+    if (cached.suiteId !== this.suite!.id || cached.extendedMasterSecret !== this.useEms) return undefined;
+    return cached;
+  }
+
+  /** Abbreviated handshake (RFC 5246 7.3): ServerHello, ChangeCipherSpec, Finished at once. */
+  private resume(cached: ResumableSession, extensions: Extension[]): void {
+    this.sessionId = cached.sessionId;
+    this.master = cached.master;
+    this.pskIdentity = cached.identity.type === 'psk' ? cached.identity.identity : '';
+    const keys = keyBlock(this.suite!, cached.master, this.clientRandom, this.serverRandom);
+    this.pendingRead = keys.clientWrite;
+    this.pendingWrite = keys.serverWrite;
+    const serverHello = this.nextMessage(HandshakeType.serverHello, encodeServerHello({
+      version: DTLS_1_2, random: this.serverRandom, sessionId: cached.sessionId,
+      cipherSuite: this.suite!.id, compressionMethod: 0, extensions,
+    }));
+    const finished = this.nextMessage(HandshakeType.finished, finishedVerifyData(cached.master, 'server', this.transcriptHash()));
+    this.state = 'wait_finished_resumed';
+    this.resumedSession = true;
+    this.sendFlight([{ kind: 'handshake', epoch: 0, msg: serverHello }, { kind: 'ccs', epoch: 0 }, { kind: 'handshake', epoch: 1, msg: finished }], false);
+  }
 
   protected handleHandshakeMessage(msg: HandshakeMessage): void {
     if (this.state === 'established') {
@@ -123,6 +164,22 @@ export class ServerConnection extends Connection {
       this.hashMessage(msg);
       const finished = this.nextMessage(HandshakeType.finished, finishedVerifyData(master, 'server', this.transcriptHash()));
       this.sendFlight([{ kind: 'ccs', epoch: 0 }, { kind: 'handshake', epoch: 1, msg: finished }], true);
+      this.state = 'established';
+      const identity = { type: 'psk', identity: this.pskIdentity } as const;
+      if (this.sessions !== null && this.sessionId.length > 0) {
+        this.sessions.set(sessionKey(this.sessionId), {
+          sessionId: this.sessionId, master, suiteId: this.suite!.id, extendedMasterSecret: this.useEms, identity, createdAt: Date.now(),
+        });
+      }
+      this.markEstablished(identity);
+      return;
+    }
+    if (this.state === 'wait_finished_resumed' && msg.type === HandshakeType.finished) {
+      if (this.read.epoch === 0) throw new DtlsError('E_DTLS_UNEXPECTED_MESSAGE', 'Finished before ChangeCipherSpec');
+      const expected = finishedVerifyData(this.master!, 'client', this.transcriptHash());
+      if (!equalBytes(parseFinished(msg.body), expected)) throw new DtlsError('E_DTLS_DECRYPT_ERROR', 'client Finished does not verify');
+      this.hashMessage(msg);
+      this.timer.stop();
       this.state = 'established';
       this.markEstablished({ type: 'psk', identity: this.pskIdentity });
       return;

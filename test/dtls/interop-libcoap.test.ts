@@ -80,6 +80,31 @@ for (const lib of ['openssl', 'gnutls'] as const) {
     }
   });
 
+  test(`our client against ${serverCmd}: a second session ${lib === 'openssl' ? 'resumes (abbreviated handshake)' : 'falls back to a full handshake'}`, { skip: !haveCommand(serverCmd) && `${serverCmd} not installed` }, async () => {
+    const port = await freePortPair();
+    const proc = start(serverCmd, ['-A', '127.0.0.1', '-p', String(port), '-k', KEY2]);
+    const c = await client({ psk: { identity: 'dev2', key: Buffer.from(KEY2) }, retransmit: { initialMs: 250 } });
+    const events: DtlsEvent[] = [];
+    c.onEvent((e) => events.push(e));
+    try {
+      const peer = { address: '127.0.0.1', port: port + 1 };
+      await sleep(300);
+      for (const mid of [0x10, 0x11]) {
+        const reply = nextDatagram(c, 5000);
+        await c.send(Uint8Array.of(0x40, 0x01, 0x12, mid), peer);
+        assert.equal((await reply).data[1], 0x45);
+        c.disconnect(peer);
+        await sleep(100);
+      }
+      const resumed = events.filter((e) => e.type === 'established').map((e) => e.type === 'established' && e.resumed);
+      // libcoap's OpenSSL server keeps a session cache; its GnuTLS server does not.
+      assert.deepEqual(resumed, [false, lib === 'openssl']);
+    } finally {
+      await c.close();
+      proc.kill('SIGKILL');
+    }
+  });
+
   test(`our client with a wrong key against ${serverCmd} fails cleanly`, { skip: !haveCommand(serverCmd) && `${serverCmd} not installed` }, async () => {
     const port = await freePortPair();
     const proc = start(serverCmd, ['-A', '127.0.0.1', '-p', String(port), '-k', KEY2]);
