@@ -35,6 +35,8 @@ function objectList(value: string): number[] {
 function targetList(value: string): Target[] {
   const ts = value.split(',').map((s) => s.trim());
   if (ts.some((t) => t !== 'ts' && t !== 'js' && t !== 'dts')) throw new InvalidArgumentError('targets are ts, js and dts, separated by commas');
+  // index.ts beside index.d.ts would shadow it: sources and a built package are separate runs.
+  if (ts.includes('ts') && ts.length > 1) throw new InvalidArgumentError('ts cannot be combined with js or dts');
   return ts as Target[];
 }
 

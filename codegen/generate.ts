@@ -114,7 +114,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   emit('THIRD-PARTY-NOTICES.md', notices(sources));
   if (!options.bare) {
     const info = { name: options.packageName ?? 'lwm2m-objects', version: options.packageVersion ?? '0.1.0' };
-    emit('package.json', packageJson(info, sources, loaded.objects.map((o) => o.descriptor)));
+    // TypeScript sources are compiled by the user's project: a package.json would point at nothing.
+    if (targets.includes('js')) emit('package.json', packageJson(info, sources, loaded.objects.map((o) => o.descriptor)));
     emit('README.md', readme(info, sources.length, loaded.objects.map((o) => ({ descriptor: o.descriptor, names: names.get(o.descriptor)! }))));
   }
 

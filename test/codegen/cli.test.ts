@@ -95,3 +95,15 @@ test('--strict validates against the XSD the file names: 511.xml puts Descriptio
   assert.match(r.stderr, /511\.xml:49: error W_SCHEMA: .*Element 'Description2': This element is not expected.*\(LWM2M-v1_1\.xsd\)/);
   assert.doesNotMatch(r.stderr, /3\.xml:\d+: error W_SCHEMA/);
 });
+
+test('--target ts emits sources only; ts with js or dts is a usage error', () => {
+  const out = join(work, 'sources');
+  const r = cli(['generate', `${registryArg}/3.xml`, '--target', 'ts', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(existsSync(join(out, 'objects/3-device.ts')));
+  assert.ok(existsSync(join(out, 'index.ts')));
+  assert.ok(!existsSync(join(out, 'package.json')));
+  const mixed = cli(['generate', `${registryArg}/3.xml`, '--target', 'ts,dts', '--out', join(work, 'mixed')]);
+  assert.equal(mixed.status, 2);
+  assert.match(mixed.stderr, /ts cannot be combined/);
+});
