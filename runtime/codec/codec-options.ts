@@ -2,7 +2,7 @@
 import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descriptor.js';
 import { findResource, type ObjectResolver } from '../model/object-resolver.js';
 import { CodecError } from './codec-error.js';
-import { checkOrCodecError } from './senml-value.js';
+import { checkOrCodecError, type PathRef } from './senml-value.js';
 import { isValueOfType } from '../model/check-value.js';
 import type { ResourceValue } from '../model/values.js';
 
@@ -41,7 +41,7 @@ export function resolveResource(opts: CodecOptions, objectId: number, resourceId
 }
 
 /** Checks a value before it is written: its type always, its range unless check is false. */
-export function checkForEncode(value: ResourceValue, r: Resolved, opts: CodecOptions, path: string): ResourceValue {
+export function checkForEncode(value: ResourceValue, r: Resolved, opts: CodecOptions, path: PathRef): ResourceValue {
   if (opts.check === false) {
     if (!isValueOfType(r.res.type, value)) return checkOrCodecError(value, { ...r.res, range: undefined }, r.obj, path);
     return value;

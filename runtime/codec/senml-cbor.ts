@@ -8,25 +8,29 @@ import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { cborDecode, cborEncode, cborIntegerOut } from './cbor-engine.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
-import { fromSenml, senmlIn, setField, toSenml, type SenmlIn, type SenmlOut } from './senml-records.js';
+import { fromSenml, senmlIn, setField, writeSenml, type SenmlIn, type SenmlOut, type SenmlSink } from './senml-records.js';
+import type { SenmlField, SenmlWire } from './senml-value.js';
 
 export const SENML_LABEL = { bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, t: 6, vd: 8, vlo: 'vlo' } as const;
 
-export function senmlCborItems(recs: readonly SenmlOut[]): Map<number | string, unknown>[] {
-  const arr = new Array<Map<number | string, unknown>>(recs.length);
-  for (let k = 0; k < recs.length; k++) {
-    const r = recs[k]!;
+/** Builds the CBOR items (one Map per record) as records come. */
+class CborItems implements SenmlSink {
+  readonly items: Map<number | string, unknown>[] = [];
+  record(bn: string | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void {
     const m = new Map<number | string, unknown>();
-    if (r.bn !== undefined) m.set(-2, r.bn);
-    if (r.n !== undefined) m.set(0, r.n);
-    if (r.field !== undefined) {
-      const v = r.value!;
-      m.set(SENML_LABEL[r.field], typeof v === 'number' || typeof v === 'bigint' ? cborIntegerOutIfIntegral(v) : v);
-    }
-    if (r.t !== undefined) m.set(6, cborIntegerOutIfIntegral(r.t));
-    arr[k] = m;
+    if (bn !== undefined) m.set(-2, bn);
+    if (n !== undefined) m.set(0, n);
+    if (field !== undefined) m.set(SENML_LABEL[field], typeof value === 'number' || typeof value === 'bigint' ? cborIntegerOutIfIntegral(value) : value);
+    if (t !== undefined) m.set(6, cborIntegerOutIfIntegral(t));
+    this.items.push(m);
   }
-  return arr;
+}
+
+/** The CBOR items of SenML record objects (the bench hands exactly these to bare cbor-x). */
+export function senmlCborItems(recs: readonly SenmlOut[]): Map<number | string, unknown>[] {
+  const c = new CborItems();
+  for (const r of recs) c.record(r.bn, r.n, r.t, r.field, r.value);
+  return c.items;
 }
 
 function cborIntegerOutIfIntegral(v: number | bigint): number | bigint {
@@ -34,7 +38,9 @@ function cborIntegerOutIfIntegral(v: number | bigint): number | bigint {
 }
 
 export function encodeSenmlCbor(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): Uint8Array {
-  return cborEncode(senmlCborItems(toSenml(records, opts, basePath)));
+  const c = new CborItems();
+  writeSenml(records, opts, basePath, c);
+  return cborEncode(c.items);
 }
 
 function num(v: unknown, label: string, at: number): number | bigint {

@@ -4,33 +4,40 @@ import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
 import { jsonNumber, readJson, type JsonValue } from './json-reader.js';
-import { fromSenml, senmlIn, setField, toSenml, type SenmlIn, type SenmlOut } from './senml-records.js';
+import { fromSenml, senmlIn, setField, writeSenml, type SenmlIn, type SenmlOut, type SenmlSink } from './senml-records.js';
+import type { SenmlField, SenmlWire } from './senml-value.js';
 import { base64Decode, base64UrlEncode, utf8Decode, utf8Encode } from './text-bytes.js';
 
-export function writeSenmlJson(recs: readonly SenmlOut[]): string {
-  let s = '[';
-  for (let k = 0; k < recs.length; k++) {
-    const r = recs[k]!;
+/** Appends records to a JSON text as they come. */
+class JsonText implements SenmlSink {
+  s = '[';
+  count = 0;
+  record(bn: string | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, v: SenmlWire | undefined): void {
     let body = '';
-    if (r.bn !== undefined) body += '"bn":' + JSON.stringify(r.bn);
-    if (r.n !== undefined) body += (body ? ',' : '') + '"n":' + JSON.stringify(r.n);
-    if (r.field !== undefined) {
-      const v = r.value!;
-      const name = body ? ',"' + r.field + '":' : '"' + r.field + '":';
-      const where = (r.bn ?? '') + (r.n ?? '');
+    if (bn !== undefined) body += '"bn":' + JSON.stringify(bn);
+    if (n !== undefined) body += (body ? ',' : '') + '"n":' + JSON.stringify(n);
+    if (field !== undefined) {
+      const name = body ? ',"' + field + '":' : '"' + field + '":';
       if (typeof v === 'string') body += name + JSON.stringify(v);
       else if (typeof v === 'boolean') body += name + (v ? 'true' : 'false');
       else if (v instanceof Uint8Array) body += name + '"' + base64UrlEncode(v) + '"';
-      else body += name + jsonNumber(v, where);
+      else body += name + jsonNumber(v!, (bn ?? '') + (n ?? ''));
     }
-    if (r.t !== undefined) body += (body ? ',' : '') + '"t":' + jsonNumber(r.t, 't');
-    s += (k ? ',{' : '{') + body + '}';
+    if (t !== undefined) body += (body ? ',' : '') + '"t":' + jsonNumber(t, 't');
+    this.s += (this.count++ ? ',{' : '{') + body + '}';
   }
-  return s + ']';
+}
+
+export function writeSenmlJson(recs: readonly SenmlOut[]): string {
+  const w = new JsonText();
+  for (const r of recs) w.record(r.bn, r.n, r.t, r.field, r.value);
+  return w.s + ']';
 }
 
 export function encodeSenmlJson(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): Uint8Array {
-  return utf8Encode(writeSenmlJson(toSenml(records, opts, basePath)));
+  const w = new JsonText();
+  writeSenml(records, opts, basePath, w);
+  return utf8Encode(w.s + ']');
 }
 
 function num(v: JsonValue | undefined, label: string, at: number): number | bigint | undefined {

@@ -86,12 +86,16 @@ function relativeName(p: LwM2MPath, base: readonly number[]): string | undefined
   return s;
 }
 
-/** LwM2M records -> SenML records: values checked and put in their field, names relative to `basePath`. */
-export function toSenml(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): SenmlOut[] {
+/** Receives SenML records as they are produced (no intermediate objects). */
+export interface SenmlSink {
+  record(bn: string | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void;
+}
+
+/** LwM2M records -> SenML records into `sink`: values checked and put in their field, names relative to `basePath`. */
+export function writeSenml(records: readonly LwM2MRecord[], opts: CodecOptions, basePath: LwM2MPath | undefined, sink: SenmlSink): void {
   const base = baseIds(basePath, records);
   const prefix = base.length === 0 ? '' : '/' + base.join('/') + '/';
   const cache = new ResourceCache(opts);
-  const out: SenmlOut[] = new Array<SenmlOut>(records.length);
   for (let k = 0; k < records.length; k++) {
     const rec = records[k]!;
     const p = rec.path;
@@ -106,13 +110,26 @@ export function toSenml(records: readonly LwM2MRecord[], opts: CodecOptions, bas
         const text = formatPath(p);
         throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${r.res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);
       }
-      const v = checkForEncode(rec.value, r, opts, prefix + rel);
+      const v = checkForEncode(rec.value, r, opts, p);
       field = senmlField(r.res);
       value = toSenmlWire(v, r.res);
     }
-    out[k] = { bn: k === 0 && prefix !== '' ? prefix : undefined, n: rel === '' ? undefined : rel, t: rec.time, field, value };
+    sink.record(k === 0 && prefix !== '' ? prefix : undefined, rel === '' ? undefined : rel, rec.time, field, value);
   }
-  return out;
+}
+
+class Collect implements SenmlSink {
+  readonly out: SenmlOut[] = [];
+  record(bn: string | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void {
+    this.out.push({ bn, n, t, field, value });
+  }
+}
+
+/** LwM2M records -> SenML record objects. */
+export function toSenml(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): SenmlOut[] {
+  const c = new Collect();
+  writeSenml(records, opts, basePath, c);
+  return c.out;
 }
 
 function badName(name: string, offset: number, e?: unknown): never {
@@ -121,11 +138,19 @@ function badName(name: string, offset: number, e?: unknown): never {
 }
 
 function toPath(ids: number[], bn: string, n: string | undefined, offset: number): LwM2MPath {
-  try {
-    return pathFromIds(ids);
-  } catch (e) {
-    return badName(bn + (n ?? ''), offset, e);
+  // scanIds gave 1..4 non-negative integers of at most 5 digits: only the 65534 bound is left.
+  const [o, i, r, ri] = ids as [number, number?, number?, number?];
+  if (o > 65534 || (i ?? 0) > 65534 || (r ?? 0) > 65534 || (ri ?? 0) > 65534) {
+    try {
+      pathFromIds(ids);
+    } catch (e) {
+      return badName(bn + (n ?? ''), offset, e);
+    }
   }
+  if (i === undefined) return { objectId: o };
+  if (r === undefined) return { objectId: o, instanceId: i };
+  if (ri === undefined) return { objectId: o, instanceId: i, resourceId: r };
+  return { objectId: o, instanceId: i, resourceId: r, resourceInstanceId: ri };
 }
 
 /**

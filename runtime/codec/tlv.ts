@@ -61,85 +61,141 @@ export function readTlvs(b: Uint8Array, start: number, end: number): TlvEntry[] 
   return out;
 }
 
-function header(kind: TlvKind, id: number, len: number): Uint8Array {
-  if (len > 0xffffff) throw new CodecError('E_UNREPRESENTABLE', `TLV value of ${len} bytes exceeds the 24-bit length`);
-  const wide = id > 255;
-  const lenBytes = len < 8 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
-  const h = new Uint8Array(1 + (wide ? 2 : 1) + lenBytes);
-  h[0] = (kind << 6) | (wide ? 0x20 : 0) | (lenBytes << 3) | (lenBytes === 0 ? len : 0);
-  let p = 1;
-  if (wide) h[p++] = id >> 8;
-  h[p++] = id & 0xff;
-  for (let k = lenBytes - 1; k >= 0; k--) h[p++] = (len >> (8 * k)) & 0xff;
-  return h;
+function headerLength(id: number, len: number): number {
+  return 1 + (id > 255 ? 2 : 1) + (len < 8 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3);
 }
 
-/** A growable list of chunks: nested TLVs need their children's length before their header. */
-class Chunks {
-  readonly parts: Uint8Array[] = [];
-  length = 0;
-  push(b: Uint8Array): void { this.parts.push(b); this.length += b.length; }
-  tlv(kind: TlvKind, id: number, value: Uint8Array): void { this.push(header(kind, id, value.length)); this.push(value); }
-  nested(kind: TlvKind, id: number, inner: Chunks): void {
-    this.push(header(kind, id, inner.length));
-    for (const p of inner.parts) this.parts.push(p);
-    this.length += inner.length;
-  }
-  concat(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let p = 0;
-    for (const part of this.parts) { out.set(part, p); p += part.length; }
-    return out;
-  }
-}
+const MAX_HEADER = 6;
 
-function signedBytes(v: number | bigint): Uint8Array {
-  if (typeof v === 'number' && v >= -0x80000000 && v <= 0x7fffffff) {
-    if (v >= -128 && v <= 127) return Uint8Array.of(v & 0xff);
-    if (v >= -32768 && v <= 32767) return Uint8Array.of((v >> 8) & 0xff, v & 0xff);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setInt32(0, v);
-    return b;
-  }
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigInt64(0, BigInt(v));
-  return b;
-}
+/**
+ * One growing output buffer. Fixed-size values get their header first; nested TLVs and
+ * strings are written after room for the largest header, which then slides into place.
+ */
+class TlvWriter {
+  buf = new Uint8Array(256);
+  dv = new DataView(this.buf.buffer);
+  pos = 0;
 
-function unsignedBytes(v: number | bigint): Uint8Array {
-  if (typeof v === 'number' && v <= 0xffffffff) {
-    if (v <= 0xff) return Uint8Array.of(v);
-    if (v <= 0xffff) return Uint8Array.of(v >> 8, v & 0xff);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v);
-    return b;
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.dv = new DataView(next.buffer);
   }
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt(v));
-  return b;
+
+  header(kind: TlvKind, id: number, len: number): void {
+    if (len > 0xffffff) throw new CodecError('E_UNREPRESENTABLE', `TLV value of ${len} bytes exceeds the 24-bit length`);
+    this.ensure(MAX_HEADER + len);
+    const b = this.buf;
+    const wide = id > 255;
+    const lenBytes = len < 8 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+    let p = this.pos;
+    b[p++] = (kind << 6) | (wide ? 0x20 : 0) | (lenBytes << 3) | (lenBytes === 0 ? len : 0);
+    if (wide) b[p++] = id >> 8;
+    b[p++] = id & 0xff;
+    for (let k = lenBytes - 1; k >= 0; k--) b[p++] = (len >> (8 * k)) & 0xff;
+    this.pos = p;
+  }
+
+  /** Starts a TLV whose length is known only once its content is written. */
+  open(): number {
+    this.ensure(MAX_HEADER);
+    const start = this.pos;
+    this.pos += MAX_HEADER;
+    return start;
+  }
+
+  close(start: number, kind: TlvKind, id: number): void {
+    const len = this.pos - start - MAX_HEADER;
+    const h = headerLength(id, len);
+    const end = this.pos;
+    this.pos = start;
+    this.header(kind, id, len);
+    if (h < MAX_HEADER) this.buf.copyWithin(start + h, start + MAX_HEADER, end);
+    this.pos = start + h + len;
+  }
+
+  bytes(kind: TlvKind, id: number, v: Uint8Array): void {
+    this.header(kind, id, v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+
+  signed(kind: TlvKind, id: number, v: number | bigint): void {
+    if (typeof v === 'number' && v >= -0x80000000 && v <= 0x7fffffff) {
+      const len = v >= -128 && v <= 127 ? 1 : v >= -32768 && v <= 32767 ? 2 : 4;
+      this.header(kind, id, len);
+      if (len === 1) this.dv.setInt8(this.pos, v);
+      else if (len === 2) this.dv.setInt16(this.pos, v);
+      else this.dv.setInt32(this.pos, v);
+      this.pos += len;
+      return;
+    }
+    this.header(kind, id, 8);
+    this.dv.setBigInt64(this.pos, BigInt(v));
+    this.pos += 8;
+  }
+
+  unsigned(kind: TlvKind, id: number, v: number | bigint): void {
+    if (typeof v === 'number' && v <= 0xffffffff) {
+      const len = v <= 0xff ? 1 : v <= 0xffff ? 2 : 4;
+      this.header(kind, id, len);
+      if (len === 1) this.dv.setUint8(this.pos, v);
+      else if (len === 2) this.dv.setUint16(this.pos, v);
+      else this.dv.setUint32(this.pos, v);
+      this.pos += len;
+      return;
+    }
+    this.header(kind, id, 8);
+    this.dv.setBigUint64(this.pos, BigInt(v));
+    this.pos += 8;
+  }
+
+  /** One typed value as a TLV of `kind` (resource or resource instance). */
+  value(kind: TlvKind, id: number, v: ResourceValue, res: ResourceDescriptor): void {
+    switch (res.type) {
+      case 'string': this.bytes(kind, id, utf8Encode(v as string)); return;
+      case 'integer': this.signed(kind, id, v as number | bigint); return;
+      case 'unsignedInteger': this.unsigned(kind, id, v as number | bigint); return;
+      case 'time': this.signed(kind, id, timeToSeconds(v as Date)); return;
+      case 'float': {
+        const x = v as number;
+        // 4 bytes only when exact: never a lossy float32.
+        if (Math.fround(x) === x) { this.header(kind, id, 4); this.dv.setFloat32(this.pos, x); this.pos += 4; return; }
+        this.header(kind, id, 8);
+        this.dv.setFloat64(this.pos, x);
+        this.pos += 8;
+        return;
+      }
+      case 'boolean': this.header(kind, id, 1); this.buf[this.pos++] = v ? 1 : 0; return;
+      case 'opaque': this.bytes(kind, id, v as Uint8Array); return;
+      case 'objlnk': {
+        const l = v as ObjectLink;
+        this.header(kind, id, 4);
+        this.dv.setUint16(this.pos, l.objectId);
+        this.dv.setUint16(this.pos + 2, l.instanceId);
+        this.pos += 4;
+        return;
+      }
+      case 'corelnk': this.bytes(kind, id, utf8Encode(formatCoreLinks(v as readonly CoreLink[]))); return;
+      case 'none': throw new CodecError('E_UNREPRESENTABLE', `resource ${res.id} (${res.name}) is executable: it has no value`);
+    }
+  }
+
+  result(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
 }
 
 /** The TLV value bytes of one typed value. */
 export function tlvValueBytes(v: ResourceValue, res: ResourceDescriptor): Uint8Array {
-  switch (res.type) {
-    case 'string': return utf8Encode(v as string);
-    case 'integer': return signedBytes(v as number | bigint);
-    case 'unsignedInteger': return unsignedBytes(v as number | bigint);
-    case 'time': return signedBytes(timeToSeconds(v as Date));
-    case 'float': {
-      const x = v as number;
-      // 4 bytes only when exact: never a lossy float32.
-      if (Math.fround(x) === x) { const b = new Uint8Array(4); new DataView(b.buffer).setFloat32(0, x); return b; }
-      const b = new Uint8Array(8);
-      new DataView(b.buffer).setFloat64(0, x);
-      return b;
-    }
-    case 'boolean': return Uint8Array.of(v ? 1 : 0);
-    case 'opaque': return v as Uint8Array;
-    case 'objlnk': { const l = v as ObjectLink; return Uint8Array.of(l.objectId >> 8, l.objectId & 0xff, l.instanceId >> 8, l.instanceId & 0xff); }
-    case 'corelnk': return utf8Encode(formatCoreLinks(v as readonly CoreLink[]));
-    case 'none': throw new CodecError('E_UNREPRESENTABLE', `resource ${res.id} (${res.name}) is executable: it has no value`);
-  }
+  const w = new TlvWriter();
+  w.value(TLV_RESOURCE, 0, v, res);
+  const e = readTlvs(w.buf, 0, w.pos)[0]!;
+  return w.buf.slice(e.start, e.end);
 }
 
 function readInt(b: Uint8Array, start: number, len: number, unsigned: boolean, path: string): number | bigint {
@@ -181,27 +237,24 @@ export function tlvValue(b: Uint8Array, start: number, end: number, res: Resourc
 
 // ---------------------------------------------------------------- encode
 
-function encodeResource(out: Chunks, o: number, i: number, r: ResourceNode, opts: CodecOptions): void {
+function encodeResource(w: TlvWriter, o: number, i: number, r: ResourceNode, opts: CodecOptions): void {
   const path = `/${o}/${i}/${r.id}`;
   const rr = resolveResource(opts, o, r.id, path);
   if (r.kind === 'resource') {
     if (rr.res.multiple) throw new CodecError('E_NODE_SHAPE', `resource ${path} is multiple: give it a multipleResource node`, undefined, path);
-    out.tlv(TLV_RESOURCE, r.id, tlvValueBytes(checkForEncode(r.value, rr, opts, path), rr.res));
+    w.value(TLV_RESOURCE, r.id, checkForEncode(r.value, rr, opts, path), rr.res);
     return;
   }
   if (!rr.res.multiple) throw new CodecError('E_NODE_SHAPE', `resource ${path} is single: give it a resource node`, undefined, path);
-  const inner = new Chunks();
+  const start = w.open();
   for (const ri of sortedKeys(r.instances)) {
-    const p = `${path}/${ri}`;
-    inner.tlv(TLV_RESOURCE_INSTANCE, ri, tlvValueBytes(checkForEncode(r.instances.get(ri)!, rr, opts, p), rr.res));
+    w.value(TLV_RESOURCE_INSTANCE, ri, checkForEncode(r.instances.get(ri)!, rr, opts, path), rr.res);
   }
-  out.nested(TLV_MULTIPLE_RESOURCE, r.id, inner);
+  w.close(start, TLV_MULTIPLE_RESOURCE, r.id);
 }
 
-function encodeInstanceBody(o: number, inst: InstanceNode, opts: CodecOptions): Chunks {
-  const inner = new Chunks();
-  for (const rid of sortedKeys(inst.resources)) encodeResource(inner, o, inst.id, inst.resources.get(rid)!, opts);
-  return inner;
+function encodeInstanceBody(w: TlvWriter, o: number, inst: InstanceNode, opts: CodecOptions): void {
+  for (const rid of sortedKeys(inst.resources)) encodeResource(w, o, inst.id, inst.resources.get(rid)!, opts);
 }
 
 /**
@@ -211,30 +264,36 @@ function encodeInstanceBody(o: number, inst: InstanceNode, opts: CodecOptions): 
  */
 export function encodeTlv(path: LwM2MPath, node: LwM2MNode, opts: CodecOptions): Uint8Array {
   checkNodeFitsPath(path, node);
-  const out = new Chunks();
+  const w = new TlvWriter();
   const o = path.objectId;
   switch (node.kind) {
     case 'object':
-      for (const iid of sortedKeys(node.instances)) out.nested(TLV_OBJECT_INSTANCE, iid, encodeInstanceBody(o, node.instances.get(iid)!, opts));
+      for (const iid of sortedKeys(node.instances)) {
+        const start = w.open();
+        encodeInstanceBody(w, o, node.instances.get(iid)!, opts);
+        w.close(start, TLV_OBJECT_INSTANCE, iid);
+      }
       break;
-    case 'instance': return encodeInstanceBody(o, node, opts).concat();
-    case 'resource': case 'multipleResource': encodeResource(out, o, path.instanceId!, node, opts); break;
+    case 'instance': encodeInstanceBody(w, o, node, opts); break;
+    case 'resource': case 'multipleResource': encodeResource(w, o, path.instanceId!, node, opts); break;
     case 'resourceInstance': {
       const p = formatPath(path);
       const rr = resolveResource(opts, o, path.resourceId!, p);
       if (!rr.res.multiple) throw new CodecError('E_NODE_SHAPE', `resource ${p} is single: it has no resource instances`, undefined, p);
-      out.tlv(TLV_RESOURCE_INSTANCE, node.id, tlvValueBytes(checkForEncode(node.value, rr, opts, p), rr.res));
+      w.value(TLV_RESOURCE_INSTANCE, node.id, checkForEncode(node.value, rr, opts, p), rr.res);
       break;
     }
   }
-  return out.concat();
+  return w.result();
 }
 
 /** Wraps an instance's resources in an object-instance TLV (Create and Write on /o/i may send it so). */
 export function encodeTlvInstanceWrapped(objectId: number, inst: InstanceNode, opts: CodecOptions): Uint8Array {
-  const out = new Chunks();
-  out.nested(TLV_OBJECT_INSTANCE, inst.id, encodeInstanceBody(objectId, inst, opts));
-  return out.concat();
+  const w = new TlvWriter();
+  const start = w.open();
+  encodeInstanceBody(w, objectId, inst, opts);
+  w.close(start, TLV_OBJECT_INSTANCE, inst.id);
+  return w.result();
 }
 
 // ---------------------------------------------------------------- decode
