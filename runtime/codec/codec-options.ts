@@ -2,7 +2,7 @@
 import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descriptor.js';
 import { findResource, type ObjectResolver } from '../model/object-resolver.js';
 import { CodecError } from './codec-error.js';
-import { checkOrCodecError, type PathRef } from './senml-value.js';
+import { checkOrCodecError, pathText, type PathRef } from './senml-value.js';
 import { isValueOfType } from '../model/check-value.js';
 import type { ResourceValue } from '../model/values.js';
 
@@ -31,12 +31,12 @@ export interface Resolved {
 }
 
 /** Descriptors of /o/x/r, or E_UNKNOWN_RESOURCE (a typed codec cannot guess a type). */
-export function resolveResource(opts: CodecOptions, objectId: number, resourceId: number, path: string, offset?: number): Resolved {
+export function resolveResource(opts: CodecOptions, objectId: number, resourceId: number, path: PathRef, offset?: number): Resolved {
   const obj = opts.resolve(objectId);
-  if (obj === undefined) throw new CodecError('E_UNKNOWN_RESOURCE', `object ${objectId} is not known (${path})`, offset, path);
+  if (obj === undefined) throw new CodecError('E_UNKNOWN_RESOURCE', `object ${objectId} is not known (${pathText(path)})`, offset, pathText(path));
   const res = findResource(obj, resourceId);
-  if (res === undefined) throw new CodecError('E_UNKNOWN_RESOURCE', `object ${objectId} (${obj.name}) has no resource ${resourceId} (${path})`, offset, path);
-  if (res.type === 'none') throw new CodecError('E_WIRE_TYPE', `resource ${resourceId} (${res.name}) is executable: it has no value (${path})`, offset, path);
+  if (res === undefined) throw new CodecError('E_UNKNOWN_RESOURCE', `object ${objectId} (${obj.name}) has no resource ${resourceId} (${pathText(path)})`, offset, pathText(path));
+  if (res.type === 'none') throw new CodecError('E_WIRE_TYPE', `resource ${resourceId} (${res.name}) is executable: it has no value (${pathText(path)})`, offset, pathText(path));
   return { obj, res };
 }
 

@@ -8,7 +8,7 @@ import type { LwM2MRecord } from '../model/record.js';
 import { ModelError } from '../model/model-error.js';
 import { CodecError } from './codec-error.js';
 import { checkForEncode, resolveResource, type CodecOptions, type Resolved } from './codec-options.js';
-import { fromSenmlWire, senmlField, toSenmlWire, type SenmlField, type SenmlWire } from './senml-value.js';
+import { fromSenmlWire, senmlField, toSenmlWire, type PathRef, type SenmlField, type SenmlWire } from './senml-value.js';
 
 /** One SenML record as written: at most one value field. */
 export interface SenmlOut {
@@ -41,7 +41,7 @@ class ResourceCache {
   private key = -1;
   private last: Resolved | undefined;
   constructor(private readonly opts: CodecOptions) {}
-  get(objectId: number, resourceId: number, path: string, offset?: number): Resolved {
+  get(objectId: number, resourceId: number, path: PathRef, offset?: number): Resolved {
     const key = objectId * 65536 + resourceId;
     if (key === this.key) return this.last!;
     const r = resolveResource(this.opts, objectId, resourceId, path, offset);
@@ -105,7 +105,7 @@ export function writeSenml(records: readonly LwM2MRecord[], opts: CodecOptions, 
     let value: SenmlWire | undefined;
     if (rec.value !== undefined) {
       if (p.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `a value needs a resource path, not ${formatPath(p)}`, undefined, formatPath(p));
-      const r = cache.get(p.objectId, p.resourceId, prefix + rel);
+      const r = cache.get(p.objectId, p.resourceId, p);
       if (r.res.multiple !== (p.resourceInstanceId !== undefined)) {
         const text = formatPath(p);
         throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${r.res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);
@@ -198,7 +198,7 @@ export function fromSenml(ins: readonly SenmlIn[], opts: CodecOptions, values: '
     }
     if (values === 'forbidden') throw new CodecError('E_SYNTAX', `SenML record ${bn + (n ?? '')} has a value where only paths belong (at ${r.offset})`, r.offset, bn + (n ?? ''));
     if (path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `SenML record ${formatPath(path)} has a value but is not a resource (at ${r.offset})`, r.offset, formatPath(path));
-    const { obj, res } = cache.get(path.objectId, path.resourceId, formatPath(path), r.offset);
+    const { obj, res } = cache.get(path.objectId, path.resourceId, path, r.offset);
     if (res.multiple !== (path.resourceInstanceId !== undefined)) {
       const name = formatPath(path);
       throw new CodecError('E_NODE_SHAPE', `resource ${name} is ${res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'} (at ${r.offset})`, r.offset, name);
