@@ -8,6 +8,7 @@ NEEDS=(
   "coap-client-gnutls:libcoap3-bin"
   "coap-server-openssl:libcoap3-bin"
   "coap-server-gnutls:libcoap3-bin"
+  "openssl:openssl"                  # DTLS interop: s_client / s_server -dtls1_2
   "coap-client-notls:libcoap3-bin"    # CoAP interop (test/coap)
   "coap-server-notls:libcoap3-bin"
 )

@@ -1,7 +1,9 @@
 import { ByteWriter, concat } from './bytes.js';
 import type { CipherSuite } from './cipher-suite.js';
 import { prf } from './prf.js';
-import { RecordCipher } from './record-cipher.js';
+import { AeadRecordCipher } from './record-cipher.js';
+import type { RecordCipher } from './record-cipher.js';
+import { CbcRecordCipher } from './cbc-record-cipher.js';
 
 /** RFC 4279 2: the premaster secret of plain PSK: N zero bytes, then the key, each length-prefixed. */
 export function pskPremaster(psk: Uint8Array): Uint8Array {
@@ -20,14 +22,23 @@ export interface KeyBlock {
   readonly serverWrite: RecordCipher;
 }
 
-/** RFC 5246 6.3: AEAD suites take no MAC keys, only keys and implicit IVs. */
+/** RFC 5246 6.3: MAC keys (CBC only), keys, implicit IVs (AEAD only), in that order. */
 export function keyBlock(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): KeyBlock {
+  if (suite.kind === 'cbc') {
+    const m = suite.macKeyLength;
+    const kl = suite.keyLength;
+    const b = prf(master, 'key expansion', concat(serverRandom, clientRandom), 2 * m + 2 * kl);
+    return {
+      clientWrite: new CbcRecordCipher(b.subarray(2 * m, 2 * m + kl), b.subarray(0, m)),
+      serverWrite: new CbcRecordCipher(b.subarray(2 * m + kl, 2 * m + 2 * kl), b.subarray(m, 2 * m)),
+    };
+  }
   const k = suite.keyLength;
   const iv = suite.fixedIvLength;
   const block = prf(master, 'key expansion', concat(serverRandom, clientRandom), 2 * k + 2 * iv);
   return {
-    clientWrite: new RecordCipher(suite, block.subarray(0, k), block.subarray(2 * k, 2 * k + iv)),
-    serverWrite: new RecordCipher(suite, block.subarray(k, 2 * k), block.subarray(2 * k + iv, 2 * k + 2 * iv)),
+    clientWrite: new AeadRecordCipher(suite, block.subarray(0, k), block.subarray(2 * k, 2 * k + iv)),
+    serverWrite: new AeadRecordCipher(suite, block.subarray(k, 2 * k), block.subarray(2 * k + iv, 2 * k + 2 * iv)),
   };
 }
 

@@ -3,8 +3,18 @@ import type { CipherGCMTypes, CipherCCMTypes } from 'node:crypto';
 import type { CipherSuite } from './cipher-suite.js';
 import { aeadAdditionalData, cidAdditionalData } from './record.js';
 
-/** Protects the records of one direction of one epoch (RFC 5246 6.2.3.3, RFC 6655). */
-export class RecordCipher {
+/** Protects the records of one direction of one epoch. */
+export interface RecordCipher {
+  /** Most bytes a record body grows by. */
+  readonly overhead: number;
+  /** The protected record body; `cid` switches to the RFC 9146 additional data. */
+  seal(type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array;
+  /** The plaintext, or null when the record does not authenticate (never throws). */
+  open(type: number, version: number, epoch: number, sequence: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null;
+}
+
+/** AEAD record protection (RFC 5246 6.2.3.3, RFC 5288, RFC 6655): CCM, CCM_8, GCM. */
+export class AeadRecordCipher implements RecordCipher {
   constructor(
     private readonly suite: CipherSuite,
     private readonly key: Uint8Array,

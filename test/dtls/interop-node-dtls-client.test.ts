@@ -21,7 +21,7 @@ function roundTrip(addr: PeerAddress, identity: string, key: Buffer, ciphers: Su
   });
 }
 
-for (const suite of ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_GCM_SHA256'] as const) {
+for (const suite of ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_GCM_SHA256', 'TLS_PSK_WITH_AES_128_CBC_SHA256'] as const) {
   test(`node-dtls-client against our server: ${suite}`, async () => {
     const { server, addr, received } = await echoServer();
     try {

@@ -251,7 +251,7 @@ test('an asynchronous PSK store; requireExtendedMasterSecret between our own pee
 });
 
 test('each suite can be chosen; a suite mismatch fails with handshake_failure', async () => {
-  for (const suite of ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_GCM_SHA256'] as const) {
+  for (const suite of ['TLS_PSK_WITH_AES_128_CCM_8', 'TLS_PSK_WITH_AES_128_GCM_SHA256', 'TLS_PSK_WITH_AES_128_CBC_SHA256'] as const) {
     const { server, addr } = await echoServer();
     const events: DtlsEvent[] = [];
     server.onEvent((e) => events.push(e));

@@ -7,7 +7,8 @@ import { HandshakeReassembler } from '../../runtime/dtls/handshake-reassembler.j
 import { fragmentHandshakeMessage, parseHandshakeFragments } from '../../runtime/dtls/handshake-fragment.js';
 import { CookieJar } from '../../runtime/dtls/cookie.js';
 import { parseClientHello, encodeClientHello } from '../../runtime/dtls/handshake-hello.js';
-import { RecordCipher } from '../../runtime/dtls/record-cipher.js';
+import { AeadRecordCipher } from '../../runtime/dtls/record-cipher.js';
+import { CbcRecordCipher } from '../../runtime/dtls/cbc-record-cipher.js';
 import { TLS_PSK_WITH_AES_128_CCM_8, TLS_PSK_WITH_AES_128_GCM_SHA256 } from '../../runtime/dtls/cipher-suite.js';
 import { DtlsError } from '../../runtime/dtls/dtls-error.js';
 import { RetransmitTimer } from '../../runtime/dtls/retransmit-timer.js';
@@ -108,7 +109,7 @@ test('cookies bind the address and hello, survive one rotation, not two', () => 
 
 test('AEAD record protection: CCM_8 and GCM round-trip; any flipped bit fails', () => {
   for (const suite of [TLS_PSK_WITH_AES_128_CCM_8, TLS_PSK_WITH_AES_128_GCM_SHA256]) {
-    const c = new RecordCipher(suite, new Uint8Array(16).fill(1), Uint8Array.of(1, 2, 3, 4));
+    const c = new AeadRecordCipher(suite, new Uint8Array(16).fill(1), Uint8Array.of(1, 2, 3, 4));
     const sealed = c.seal(23, DTLS_1_2, 1, 7, Buffer.from('payload'));
     assert.equal(sealed.length, 8 + 7 + suite.tagLength);
     assert.equal(Buffer.from(c.open(23, DTLS_1_2, 1, 7, sealed)!).toString(), 'payload');
@@ -120,6 +121,24 @@ test('AEAD record protection: CCM_8 and GCM round-trip; any flipped bit fails', 
     }
     assert.equal(c.open(23, DTLS_1_2, 1, 7, sealed.subarray(0, 10)), null);
   }
+});
+
+test('CBC-SHA256 record protection: round-trips any length; flipped bits, bad padding and truncation fail', () => {
+  const c = new CbcRecordCipher(new Uint8Array(16).fill(2), new Uint8Array(32).fill(3));
+  for (let n = 0; n < 40; n++) {
+    const p = new Uint8Array(n).fill(n);
+    const sealed = c.seal(23, DTLS_1_2, 1, n, p);
+    assert.equal((sealed.length - 16) % 16, 0);
+    assert.deepEqual(new Uint8Array(c.open(23, DTLS_1_2, 1, n, sealed)!), p);
+    assert.equal(c.open(23, DTLS_1_2, 1, n + 1, sealed), null);
+  }
+  const sealed = c.seal(23, DTLS_1_2, 1, 5, Buffer.from('hello cbc'));
+  for (let i = 0; i < sealed.length; i++) {
+    const t = Uint8Array.from(sealed); t[i]! ^= 0x80;
+    assert.equal(c.open(23, DTLS_1_2, 1, 5, t), null, `bit flipped at ${i}`);
+  }
+  assert.equal(c.open(23, DTLS_1_2, 1, 5, sealed.subarray(0, sealed.length - 16)), null);
+  assert.equal(c.open(23, DTLS_1_2, 1, 5, sealed.subarray(0, 20)), null);
 });
 
 test('retransmission timer doubles its delay and gives up after maxAttempts', async () => {

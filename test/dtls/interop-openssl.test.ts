@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import type { DtlsEvent } from '../../runtime/dtls/dtls-endpoint.js';
+import type { CipherSuiteName } from '../../runtime/dtls/cipher-suite.js';
+import { client, echoServer, KEY, sleep } from './helpers/pair.js';
+import { freePortPair, haveCommand } from './helpers/processes.js';
+
+const HAVE = haveCommand('openssl');
+const SUITES: [CipherSuiteName, string][] = [
+  ['TLS_PSK_WITH_AES_128_CCM_8', 'PSK-AES128-CCM8'],
+  ['TLS_PSK_WITH_AES_128_GCM_SHA256', 'PSK-AES128-GCM-SHA256'],
+  ['TLS_PSK_WITH_AES_128_CBC_SHA256', 'PSK-AES128-CBC-SHA256'],
+];
+
+/** Runs a command with `input` on stdin (kept open a while), collecting stdout. */
+function runWithInput(cmd: string, args: string[], input: string, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stdin.write(input);
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('close', () => { clearTimeout(timer); resolve(out); });
+  });
+}
+
+for (const [ours, theirs] of SUITES) {
+  test(`openssl s_client -dtls1_2 (${theirs}) against our server`, { skip: !HAVE && 'openssl not installed' }, async () => {
+    const { server, addr, received } = await echoServer();
+    const events: DtlsEvent[] = [];
+    server.onEvent((e) => events.push(e));
+    try {
+      const out = await runWithInput('openssl', ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${addr.port}`,
+        '-psk_identity', 'dev1', '-psk', KEY.toString('hex'), '-cipher', theirs, '-quiet'], 'ping\n', 2500);
+      assert.match(out, /ping/, 'our server echoed the line back');
+      assert.equal(new TextDecoder().decode(received[0]?.data), 'ping\n');
+      const est = events.find((e) => e.type === 'established');
+      assert.ok(est?.type === 'established' && est.cipherSuite === ours && est.extendedMasterSecret);
+      assert.equal(server.stats().internalErrors, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test(`our client (${ours}) against openssl s_server -dtls1_2`, { skip: !HAVE && 'openssl not installed' }, async () => {
+    const port = await freePortPair();
+    const got = runWithInput('openssl', ['s_server', '-dtls1_2', '-accept', String(port), '-nocert',
+      '-psk_identity', 'dev1', '-psk', KEY.toString('hex'), '-cipher', theirs, '-naccept', '1', '-quiet'], '', 4000);
+    await sleep(400);
+    const c = await client({ cipherSuites: [ours] });
+    const events: DtlsEvent[] = [];
+    c.onEvent((e) => events.push(e));
+    try {
+      await c.send(new TextEncoder().encode('hello s_server\n'), { address: '127.0.0.1', port });
+      await sleep(200);
+      const est = events.find((e) => e.type === 'established');
+      assert.ok(est?.type === 'established' && est.cipherSuite === ours && est.extendedMasterSecret);
+    } finally {
+      await c.close();
+    }
+    assert.match(await got, /hello s_server/);
+  });
+}
