@@ -6,11 +6,10 @@
 import type { LwM2MRecord } from '../model/record.js';
 import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
-import { checkSize, resolveResource, type CodecOptions } from './codec-options.js';
+import { checkSize, type CodecOptions } from './codec-options.js';
 import { jsonNumber, readJson, type JsonValue } from './json-reader.js';
-import { fromSenml, senmlIn, setField, toSenml, type SenmlIn } from './senml-records.js';
-import { base64Decode, base64Encode, utf8Decode, utf8Encode } from './text-bytes.js';
-import { parsePath } from '../model/path.js';
+import { SenmlResolver, senmlIn, setField, toSenml, type SenmlIn } from './senml-records.js';
+import { base64Encode, utf8Decode, utf8Encode } from './text-bytes.js';
 
 const LABEL = { v: 'v', vs: 'sv', vb: 'bv', vlo: 'ov', vd: 'sv' } as const;
 
@@ -35,7 +34,7 @@ export function encodeLwm2mJson(records: readonly LwM2MRecord[], opts: CodecOpti
   return utf8Encode(s + ']}');
 }
 
-function readLwm2mJson(bytes: Uint8Array, opts: CodecOptions): SenmlIn[] {
+function readLwm2mJson(bytes: Uint8Array): SenmlIn[] {
   const doc = readJson(utf8Decode(bytes), 3);
   if (!(doc instanceof Map)) throw new CodecError('E_SYNTAX', 'LwM2M JSON must be an object', 0);
   const bn = doc.get('bn');
@@ -77,25 +76,16 @@ function readLwm2mJson(bytes: Uint8Array, opts: CodecOptions): SenmlIn[] {
     }
     out.push(r);
   }
-  // Opaque values come as base64 in "sv": turn them into bytes before typing.
-  let base = '';
-  for (const r of out) {
-    if (r.bn !== undefined) base = r.bn;
-    if (r.field !== 'vs') continue;
-    const name = base + (r.n ?? '');
-    let p: LwM2MPath;
-    try { p = parsePath(name); } catch { continue; } // reported by fromSenml
-    if (p.resourceId === undefined) continue;
-    const { res } = resolveResource(opts, p.objectId, p.resourceId, name, r.offset);
-    if (res.type === 'opaque') { r.field = 'vd'; r.value = base64Decode(r.value as string, 'std', r.offset); }
-  }
   return out;
 }
 
 export function decodeLwm2mJson(bytes: Uint8Array, opts: CodecOptions): LwM2MRecord[] {
   try {
     checkSize(bytes, opts);
-    return fromSenml(readLwm2mJson(bytes, opts), opts, 'required');
+    const r = new SenmlResolver(opts, 'required');
+    r.opaqueAsBase64 = true;
+    for (const x of readLwm2mJson(bytes)) r.add(x);
+    return r.out;
   } catch (e) {
     throw asCodecError(e);
   }

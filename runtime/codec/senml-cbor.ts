@@ -8,7 +8,7 @@ import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { cborDecode, cborEncode, cborIntegerOut } from './cbor-engine.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
-import { fromSenml, senmlIn, setField, writeSenml, type SenmlIn, type SenmlOut, type SenmlSink } from './senml-records.js';
+import { resetSenmlIn, senmlIn, SenmlResolver, setField, writeSenml, type SenmlIn, type SenmlOut, type SenmlSink } from './senml-records.js';
 import type { SenmlField, SenmlWire } from './senml-value.js';
 
 export const SENML_LABEL = { bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, t: 6, vd: 8, vlo: 'vlo' } as const;
@@ -54,14 +54,16 @@ function str(v: unknown, label: string, at: number): string {
 
 const KNOWN_LABELS: ReadonlySet<unknown> = new Set<unknown>([-2, -3, 0, 2, 3, 4, 6, 8, 'vlo']);
 
-export function readSenmlCbor(bytes: Uint8Array): SenmlIn[] {
+/** Reads SenML CBOR records into `sink` (one scratch record, reused), or into a list. */
+export function readSenmlCbor(bytes: Uint8Array, sink?: SenmlResolver): SenmlIn[] {
   const doc = cborDecode(bytes, { maxDepth: 2 });
   if (!Array.isArray(doc)) throw new CodecError('E_SYNTAX', 'SenML CBOR must be an array of records', 0);
-  const out = new Array<SenmlIn>(doc.length);
+  const out: SenmlIn[] = sink === undefined ? new Array<SenmlIn>(doc.length) : [];
+  const scratch = senmlIn(0);
   for (let k = 0; k < doc.length; k++) {
     const m: unknown = doc[k];
     if (!(m instanceof Map)) throw new CodecError('E_SYNTAX', `SenML record ${k} is not a map`, k);
-    const r = senmlIn(k);
+    const r = sink === undefined ? senmlIn(k) : resetSenmlIn(scratch, k);
     // Direct lookups beat iterating entries; unknown labels are looked at only when present.
     let seen = 0;
     let v: unknown;
@@ -93,7 +95,8 @@ export function readSenmlCbor(bytes: Uint8Array): SenmlIn[] {
         if (typeof key !== 'string' && typeof key !== 'number') throw new CodecError('E_SYNTAX', `SenML label of a wrong type (record ${k})`, k);
       }
     }
-    out[k] = r;
+    if (sink === undefined) out[k] = r;
+    else sink.add(r);
   }
   return out;
 }
@@ -101,7 +104,9 @@ export function readSenmlCbor(bytes: Uint8Array): SenmlIn[] {
 export function decodeSenmlCbor(bytes: Uint8Array, opts: CodecOptions, values: 'required' | 'forbidden' | 'optional' = 'required'): LwM2MRecord[] {
   try {
     checkSize(bytes, opts);
-    return fromSenml(readSenmlCbor(bytes), opts, values);
+    const r = new SenmlResolver(opts, values);
+    readSenmlCbor(bytes, r);
+    return r.out;
   } catch (e) {
     throw asCodecError(e);
   }

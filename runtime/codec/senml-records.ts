@@ -7,6 +7,7 @@ import { formatPath, pathFromIds, pathIds, scanIds, type LwM2MPath } from '../mo
 import type { LwM2MRecord } from '../model/record.js';
 import { ModelError } from '../model/model-error.js';
 import { CodecError } from './codec-error.js';
+import { base64Decode } from './text-bytes.js';
 import { checkForEncode, resolveResource, type CodecOptions, type Resolved } from './codec-options.js';
 import { fromSenmlWire, senmlField, toSenmlWire, type PathRef, type SenmlField, type SenmlWire } from './senml-value.js';
 
@@ -154,29 +155,38 @@ function toPath(ids: number[], bn: string, n: string | undefined, offset: number
 }
 
 /**
- * SenML records -> LwM2M records. Base name and base time carry over to later records
- * (RFC 8428). `values`: 'required' for data, 'forbidden' for composite request bodies.
+ * SenML records -> LwM2M records, one at a time as a reader meets them. Base name and
+ * base time carry over to later records (RFC 8428). `values`: 'required' for data,
+ * 'forbidden' for composite request bodies.
  */
-export function fromSenml(ins: readonly SenmlIn[], opts: CodecOptions, values: 'required' | 'forbidden' | 'optional'): LwM2MRecord[] {
-  const out: LwM2MRecord[] = new Array<LwM2MRecord>(ins.length);
-  const cache = new ResourceCache(opts);
-  const check = opts.check !== false;
-  let bn = '';
+export class SenmlResolver {
+  readonly out: LwM2MRecord[] = [];
+  private readonly cache: ResourceCache;
+  private readonly check: boolean;
+  private bn = '';
   // The base name's ids when it ends with "/" (the usual case): names then parse without concatenation.
-  let bnIds: number[] | undefined = [];
-  let bt: number | undefined;
-  for (let k = 0; k < ins.length; k++) {
-    const r = ins[k]!;
+  private bnIds: number[] | undefined = [];
+  private bt: number | undefined;
+
+  constructor(opts: CodecOptions, private readonly values: 'required' | 'forbidden' | 'optional') {
+    this.cache = new ResourceCache(opts);
+    this.check = opts.check !== false;
+  }
+
+  /** Resolves one record; `r` may be reused by the caller afterwards. */
+  add(r: SenmlIn): void {
     if (r.bn !== undefined) {
-      bn = r.bn;
-      bnIds = undefined;
-      if (bn === '') bnIds = [];
+      const bn = (this.bn = r.bn);
+      this.bnIds = undefined;
+      if (bn === '') this.bnIds = [];
       else if (bn.charCodeAt(bn.length - 1) === 0x2f && bn.charCodeAt(0) === 0x2f) {
         const ids: number[] = [];
-        if (bn.length > 1 && scanIds(bn.slice(0, -1), 1, ids)) bnIds = ids;
+        if (bn.length > 1 && scanIds(bn.slice(0, -1), 1, ids)) this.bnIds = ids;
       }
     }
-    if (r.bt !== undefined) bt = Number(r.bt);
+    if (r.bt !== undefined) this.bt = Number(r.bt);
+    const bn = this.bn;
+    const bnIds = this.bnIds;
     const n = r.n;
     let ids: number[];
     if (bnIds !== undefined && n !== undefined && n !== '') {
@@ -190,23 +200,42 @@ export function fromSenml(ins: readonly SenmlIn[], opts: CodecOptions, values: '
       if (!scanIds(name, name.charCodeAt(0) === 0x2f ? 1 : 0, ids)) badName(name, r.offset);
     }
     const path = toPath(ids, bn, n, r.offset);
+    const bt = this.bt;
     const t = r.t === undefined ? bt : (bt ?? 0) + Number(r.t);
     if (r.field === undefined) {
-      if (values === 'required') throw new CodecError('E_SYNTAX', `SenML record ${bn + (n ?? '')} has no value (at ${r.offset})`, r.offset, bn + (n ?? ''));
-      out[k] = t === undefined ? { path } : { path, time: t };
-      continue;
+      if (this.values === 'required') throw new CodecError('E_SYNTAX', `SenML record ${formatPath(path)} has no value (at ${r.offset})`, r.offset, formatPath(path));
+      this.out.push(t === undefined ? { path } : { path, time: t });
+      return;
     }
-    if (values === 'forbidden') throw new CodecError('E_SYNTAX', `SenML record ${bn + (n ?? '')} has a value where only paths belong (at ${r.offset})`, r.offset, bn + (n ?? ''));
+    if (this.values === 'forbidden') throw new CodecError('E_SYNTAX', `SenML record ${formatPath(path)} has a value where only paths belong (at ${r.offset})`, r.offset, formatPath(path));
     if (path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `SenML record ${formatPath(path)} has a value but is not a resource (at ${r.offset})`, r.offset, formatPath(path));
-    const { obj, res } = cache.get(path.objectId, path.resourceId, path, r.offset);
+    const { obj, res } = this.cache.get(path.objectId, path.resourceId, path, r.offset);
     if (res.multiple !== (path.resourceInstanceId !== undefined)) {
       const name = formatPath(path);
       throw new CodecError('E_NODE_SHAPE', `resource ${name} is ${res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'} (at ${r.offset})`, r.offset, name);
     }
-    const value = fromSenmlWire(r.field, r.value!, res, obj, path, check, r.offset);
-    out[k] = t === undefined ? { path, value } : { path, value, time: t };
+    let field = r.field;
+    let wire = r.value!;
+    // LwM2M JSON carries Opaque as base64 text in "sv".
+    if (field === 'vs' && res.type === 'opaque' && this.opaqueAsBase64) { field = 'vd'; wire = base64Decode(wire as string, 'std', r.offset); }
+    const value = fromSenmlWire(field, wire, res, obj, path, this.check, r.offset);
+    this.out.push(t === undefined ? { path, value } : { path, value, time: t });
   }
-  return out;
+
+  /** Set by LwM2M JSON. */
+  opaqueAsBase64 = false;
+}
+
+export function fromSenml(ins: readonly SenmlIn[], opts: CodecOptions, values: 'required' | 'forbidden' | 'optional'): LwM2MRecord[] {
+  const r = new SenmlResolver(opts, values);
+  for (const x of ins) r.add(x);
+  return r.out;
+}
+
+/** Clears a scratch record for reuse. */
+export function resetSenmlIn(r: SenmlIn, offset: number): SenmlIn {
+  r.bn = undefined; r.bt = undefined; r.n = undefined; r.t = undefined; r.field = undefined; r.value = undefined; r.offset = offset;
+  return r;
 }
 
 /** Sets the value field of a record being read, refusing a second one. */
