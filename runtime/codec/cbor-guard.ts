@@ -5,6 +5,7 @@
  * tags meanings: records, typed arrays, shared structures). Checks that exactly one
  * item spans the input.
  */
+import { isUtf8 } from 'node:buffer';
 import { CodecError } from './codec-error.js';
 
 export interface CborGuardOptions {
@@ -17,7 +18,7 @@ class Guard {
   pos = 0;
   constructor(readonly b: Uint8Array, readonly opts: CborGuardOptions) {}
 
-  fail(code: 'E_TRUNCATED' | 'E_SYNTAX' | 'E_LIMIT', msg: string, at = this.pos): never {
+  fail(code: 'E_TRUNCATED' | 'E_SYNTAX' | 'E_LIMIT' | 'E_UTF8', msg: string, at = this.pos): never {
     throw new CodecError(code, `CBOR: ${msg} at offset ${at}`, at);
   }
 
@@ -53,6 +54,7 @@ class Guard {
         // cbor-x refuses indefinite-length strings; no LwM2M sender needs them.
         if (v < 0) this.fail('E_SYNTAX', 'indefinite-length string', start);
         if (v > n - this.pos) this.fail('E_TRUNCATED', `string of ${v} bytes runs past the end`, start);
+        if (major === 3) this.text(this.pos, this.pos + v, start);
         this.pos += v;
         return;
       case 4: case 5: {
@@ -82,6 +84,17 @@ class Guard {
     }
   }
 
+  /** Text strings must be UTF-8 (cbor-x would decode bad bytes silently); ASCII is checked in place. */
+  text(from: number, to: number, at: number): void {
+    const b = this.b;
+    for (let k = from; k < to; k++) {
+      if (b[k]! > 0x7f) {
+        if (!isUtf8(b.subarray(from, to))) this.fail('E_UTF8', 'invalid UTF-8 in a text string', at);
+        return;
+      }
+    }
+  }
+
   /** Fast path inside containers: small ints, floats, booleans and short strings need no call. */
   children(count: number, depth: number): void {
     const b = this.b;
@@ -96,7 +109,11 @@ class Guard {
           if (ai < 24) { this.pos = p + 1; continue; }
           if (ai <= 27 && p + 1 + (1 << (ai - 24)) <= n) { this.pos = p + 1 + (1 << (ai - 24)); continue; }
         } else if (major === 2 || major === 3) {
-          if (ai < 24 && p + 1 + ai <= n) { this.pos = p + 1 + ai; continue; }
+          if (ai < 24 && p + 1 + ai <= n) {
+            if (major === 3) this.text(p + 1, p + 1 + ai, p);
+            this.pos = p + 1 + ai;
+            continue;
+          }
         } else if (major === 7) {
           if (ai === 20 || ai === 21 || ai === 22) { this.pos = p + 1; continue; }
           if (ai >= 25 && ai <= 27 && p + 1 + (1 << (ai - 24)) <= n) { this.pos = p + 1 + (1 << (ai - 24)); continue; }
