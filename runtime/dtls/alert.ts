@@ -10,6 +10,9 @@ export const AlertDescription = {
   badRecordMac: 20,
   recordOverflow: 22,
   handshakeFailure: 40,
+  badCertificate: 42,
+  unsupportedCertificate: 43,
+  certificateUnknown: 46,
   illegalParameter: 47,
   decodeError: 50,
   decryptError: 51,
@@ -50,6 +53,8 @@ export function alertForCode(code: DtlsErrorCode): number {
     case 'E_DTLS_DECRYPT_ERROR': return AlertDescription.decryptError;
     case 'E_DTLS_INSUFFICIENT_SECURITY': return AlertDescription.insufficientSecurity;
     case 'E_DTLS_HANDSHAKE_FAILURE': return AlertDescription.handshakeFailure;
+    case 'E_DTLS_BAD_CERTIFICATE': return AlertDescription.badCertificate;
+    case 'E_DTLS_UNKNOWN_PEER_KEY': return AlertDescription.certificateUnknown;
     default: return AlertDescription.internalError;
   }
 }

@@ -9,7 +9,7 @@ import type { HandshakeFragment, HandshakeMessage } from './handshake-fragment.j
 import { HandshakeReassembler } from './handshake-reassembler.js';
 import type { RecordCipher } from './record-cipher.js';
 import { ContentType, DTLS_1_2, encodeCidRecord, encodeInnerPlaintext, encodeRecord, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE, parseInnerPlaintext, RECORD_HEADER_LENGTH } from './record.js';
-import { equalBytes } from './bytes.js';
+import { concat, equalBytes } from './bytes.js';
 import type { ContentTypeValue, DtlsRecord } from './record.js';
 import { ReplayWindow } from './replay-window.js';
 import { RetransmitTimer } from './retransmit-timer.js';
@@ -67,6 +67,7 @@ export abstract class Connection {
   protected pendingWrite: RecordCipher | null = null;
   protected readonly reassembler: HandshakeReassembler;
   protected transcript: Hash = createHash('sha256');
+  private readonly transcriptParts: Uint8Array[] = [];
   protected nextSendSeq = 0;
   protected lastFlight: FlightEntry[] | null = null;
   protected readonly timer: RetransmitTimer;
@@ -261,17 +262,19 @@ export abstract class Connection {
         throw e;
       }
       if (res === 'old') peerRetransmitted = true;
-      let msg: HandshakeMessage | null;
-      while ((msg = this.reassembler.pop()) !== null) {
-        this.handleHandshakeMessage(msg);
-        if (this.isEnded) return;
-        if (this.busy) return;
-      }
     }
+    this.pumpMessages();
+    if (this.isEnded) return;
     if (peerRetransmitted && this.lastFlight !== null) {
       const now = Date.now();
       if (now - this.lastResend >= RESEND_GUARD_MS) this.resendFlight();
     }
+  }
+
+  /** Handles the complete messages in order, until none is left or an async step starts. */
+  private pumpMessages(): void {
+    let msg: HandshakeMessage | null;
+    while (!this.busy && !this.isEnded && (msg = this.reassembler.pop()) !== null) this.handleHandshakeMessage(msg);
   }
 
   /** Runs an asynchronous step; records arriving meanwhile wait in a bounded backlog. */
@@ -285,6 +288,13 @@ export abstract class Connection {
 
   private drainBacklog(): void {
     this.busy = false;
+    try {
+      // Messages that arrived together with the one that started the async step.
+      this.pumpMessages();
+    } catch (e) {
+      this.failWith(e);
+      return;
+    }
     const queued = this.backlog;
     this.backlog = [];
     for (const rec of queued) this.handleRecord(rec);
@@ -298,12 +308,19 @@ export abstract class Connection {
   /** Builds the next outgoing handshake message; hashes it into the transcript. */
   protected nextMessage(type: number, body: Uint8Array, hashIt = true): HandshakeMessage {
     const msg = { type, messageSeq: this.nextSendSeq++, body };
-    if (hashIt) this.transcript.update(encodeHandshakeMessage(msg));
+    if (hashIt) this.hashMessage(msg);
     return msg;
   }
 
   protected hashMessage(msg: HandshakeMessage): void {
-    this.transcript.update(encodeHandshakeMessage(msg));
+    const bytes = encodeHandshakeMessage(msg);
+    this.transcript.update(bytes);
+    this.transcriptParts.push(bytes);
+  }
+
+  /** All handshake messages so far, as signed by CertificateVerify (RFC 5246 7.4.8). */
+  protected transcriptBytes(): Uint8Array {
+    return concat(...this.transcriptParts);
   }
 
   protected transcriptHash(): Uint8Array {

@@ -5,13 +5,23 @@ import { DtlsEndpoint } from './dtls-endpoint.js';
 import type { DtlsCommonOptions } from './dtls-endpoint.js';
 import { DtlsError } from './dtls-error.js';
 import { ClientConnection } from './handshake-client.js';
-import type { PskCredentials } from './handshake-client.js';
+import type { ClientCredentials, PskCredentials } from './handshake-client.js';
+import { loadRpk, spkiOf } from './rpk.js';
+import type { LoadedRpk, RpkCredentials } from './rpk.js';
+import { equalBytes } from './bytes.js';
 import type { DtlsRecord } from './record.js';
 import { SessionCache } from './session-cache.js';
 
 export interface DtlsClientOptions extends DtlsCommonOptions {
-  /** The credentials to use, the same for every server or chosen per server. */
-  readonly psk: PskCredentials | ((peer: PeerAddress) => PskCredentials | undefined);
+  /** PSK credentials, the same for every server or chosen per server. */
+  readonly psk?: PskCredentials | ((peer: PeerAddress) => PskCredentials | undefined);
+  /**
+   * Raw public key credentials (RFC 7250, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8): our P-256 key,
+   * and the server's public key to trust (PEM or SPKI DER), or a check of the key it shows.
+   */
+  readonly rpk?: RpkCredentials & {
+    readonly serverPublicKey: string | Uint8Array | ((spki: Uint8Array, peer: PeerAddress) => boolean | Promise<boolean>);
+  };
   /** Sessions (to distinct servers) at most. */
   readonly maxPeers?: number;
   /** Resume earlier sessions with an abbreviated handshake when the server agrees (default true). */
@@ -29,6 +39,7 @@ interface Waiter { resolve: (c: Connection) => void; reject: (e: DtlsError) => v
 export class DtlsClient extends DtlsEndpoint {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly psk: DtlsClientOptions['psk'];
+  private readonly rpk: (LoadedRpk & { readonly check: (spki: Uint8Array, peer: PeerAddress) => boolean | Promise<boolean> }) | undefined;
   private readonly maxPeers: number;
   private readonly offerCid: boolean;
   private readonly sessions: SessionCache | null;
@@ -36,6 +47,15 @@ export class DtlsClient extends DtlsEndpoint {
   constructor(inner: DatagramTransport, options: DtlsClientOptions) {
     super(inner, options);
     this.psk = options.psk;
+    if (options.psk === undefined && options.rpk === undefined) throw new DtlsError('E_DTLS_CONFIG', 'a client needs psk or rpk credentials');
+    if (options.rpk !== undefined) {
+      const trust = options.rpk.serverPublicKey;
+      const expected = typeof trust === 'function' ? null : spkiOf(trust);
+      this.rpk = {
+        ...loadRpk(options.rpk),
+        check: typeof trust === 'function' ? trust : (spki) => expected !== null && equalBytes(spki, expected),
+      };
+    }
     this.maxPeers = options.maxPeers ?? 64;
     this.offerCid = options.connectionId ?? false;
     this.sessions = options.resumeSessions === false ? null : new SessionCache(this.maxPeers, 86_400_000);
@@ -57,15 +77,20 @@ export class DtlsClient extends DtlsEndpoint {
       this.waiters.set(key, list);
     });
     if (existing === undefined) {
-      const creds = typeof this.psk === 'function' ? this.psk(peer) : this.psk;
-      if (creds === undefined) {
+      const psk = typeof this.psk === 'function' ? this.psk(peer) : this.psk;
+      const rpk = this.rpk;
+      const creds: ClientCredentials = {
+        ...(psk !== undefined ? { psk } : {}),
+        ...(rpk !== undefined ? { rpk: { ...rpk, verifyServerKey: (spki: Uint8Array) => rpk.check(spki, peer) } } : {}),
+      };
+      if (creds.psk === undefined && creds.rpk === undefined) {
         this.settle(key, undefined, new DtlsError('E_DTLS_CONFIG', `no PSK credentials for ${key}`));
       } else if (this.conns.size >= this.maxPeers) {
         this.settle(key, undefined, new DtlsError('E_DTLS_LIMIT', 'too many sessions'));
       } else {
         // Resume only a session made with the same credentials.
         const cached = this.sessions?.get(key);
-        const resume = cached !== undefined && cached.identity.type === 'psk' && cached.identity.identity === creds.identity ? cached : undefined;
+        const resume = cached !== undefined && cached.identity.type === 'psk' && cached.identity.identity === psk?.identity ? cached : undefined;
         const conn = new ClientConnection({ address: peer.address, port: peer.port }, this, this.connOptions, creds, this.offerCid, resume);
         this.conns.set(key, conn);
         conn.start();

@@ -10,7 +10,9 @@ import type { HandshakeMessage } from './handshake-fragment.js';
 import { encodeHelloVerifyRequest, parseClientHello } from './handshake-hello.js';
 import type { ClientHello } from './handshake-hello.js';
 import { ServerConnection } from './handshake-server.js';
-import type { PskStore } from './handshake-server.js';
+import type { PskStore, ServerCredentials } from './handshake-server.js';
+import { loadRpk } from './rpk.js';
+import type { RpkCredentials } from './rpk.js';
 import { equalBytes } from './bytes.js';
 import { SessionCache } from './session-cache.js';
 import { ContentType, DTLS_1_0, encodeRecord } from './record.js';
@@ -18,7 +20,14 @@ import type { DtlsRecord } from './record.js';
 
 export interface DtlsServerOptions extends DtlsCommonOptions {
   /** identity -> key; undefined for an unknown identity (answered with unknown_psk_identity). */
-  readonly pskStore: PskStore;
+  readonly pskStore?: PskStore;
+  /**
+   * Raw public key mode (RFC 7250, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8): our P-256 key, and
+   * the check of each client's key (SubjectPublicKeyInfo, DER); the client must show one.
+   */
+  readonly rpk?: RpkCredentials & {
+    readonly verifyClientKey: (spki: Uint8Array, peer: PeerAddress) => boolean | Promise<boolean>;
+  };
   /** Peers with state (sessions and handshakes) at most; beyond, new ClientHellos are dropped. */
   readonly maxPeers?: number;
   /** Handshakes in progress at most. */
@@ -42,15 +51,19 @@ const MAX_CLIENT_HELLO = 2048;
  */
 export class DtlsServer extends DtlsEndpoint {
   private readonly cookies: CookieJar;
-  private readonly pskStore: PskStore;
+  private readonly creds: ServerCredentials;
   private readonly maxPeers: number;
   private readonly maxHandshakes: number;
   private readonly sessions: SessionCache | null;
 
   constructor(inner: DatagramTransport, options: DtlsServerOptions) {
     super(inner, options);
-    if (typeof options.pskStore !== 'function') throw new DtlsError('E_DTLS_CONFIG', 'pskStore must be a function');
-    this.pskStore = options.pskStore;
+    if (options.pskStore !== undefined && typeof options.pskStore !== 'function') throw new DtlsError('E_DTLS_CONFIG', 'pskStore must be a function');
+    if (options.pskStore === undefined && options.rpk === undefined) throw new DtlsError('E_DTLS_CONFIG', 'a server needs a pskStore or rpk credentials');
+    this.creds = {
+      ...(options.pskStore !== undefined ? { pskStore: options.pskStore } : {}),
+      ...(options.rpk !== undefined ? { rpk: { ...loadRpk(options.rpk), verifyClientKey: options.rpk.verifyClientKey } } : {}),
+    };
     this.maxPeers = options.maxPeers ?? 10_000;
     this.maxHandshakes = options.maxHandshakes ?? 1_000;
     this.cookies = new CookieJar(options.cookieRotateMs ?? 60_000);
@@ -119,7 +132,7 @@ export class DtlsServer extends DtlsEndpoint {
       // The peer proved its address again with a fresh hello: it restarted (RFC 6347 4.2.8).
       existing.fail(new DtlsError('E_DTLS_CLOSED', 'replaced by a new handshake from the same address'), false);
     }
-    const conn = new ServerConnection(peer, this, this.connOptions, this.pskStore, this.sessions);
+    const conn = new ServerConnection(peer, this, this.connOptions, this.creds, this.sessions);
     this.conns.set(key, conn);
     conn.start(msg, hello, rec.sequence);
   }

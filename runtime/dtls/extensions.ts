@@ -2,6 +2,14 @@ import { ByteReader, ByteWriter } from './bytes.js';
 import { DtlsError } from './dtls-error.js';
 
 export const ExtensionType = {
+  /** RFC 8422 */
+  supportedGroups: 10,
+  ecPointFormats: 11,
+  /** RFC 5246 7.4.1.4.1 */
+  signatureAlgorithms: 13,
+  /** RFC 7250 */
+  clientCertificateType: 19,
+  serverCertificateType: 20,
   /** RFC 7627 */
   extendedMasterSecret: 23,
   /** RFC 5746 */
@@ -55,4 +63,19 @@ export function parseConnectionId(data: Uint8Array): Uint8Array {
 
 export function encodeConnectionId(cid: Uint8Array): Uint8Array {
   return new ByteWriter(1 + cid.length).vec8(cid).finish();
+}
+
+/** A vector of u16 values (supported_groups, signature_algorithms): the values, or [] if malformed. */
+export function parseU16List(data: Uint8Array): number[] {
+  const r = new ByteReader(data);
+  const v = r.vec16();
+  const out: number[] = [];
+  for (let i = 0; i + 1 < v.length; i += 2) out.push((v[i]! << 8) | v[i + 1]!);
+  return out;
+}
+
+export function encodeU16List(values: readonly number[]): Uint8Array {
+  const w = new ByteWriter(2 + 2 * values.length).u16(2 * values.length);
+  for (const v of values) w.u16(v);
+  return w.finish();
 }

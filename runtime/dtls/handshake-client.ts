@@ -1,29 +1,53 @@
 import { randomBytes } from 'node:crypto';
-import type { PeerAddress } from '../transport/datagram-transport.js';
-import { equalBytes } from './bytes.js';
+import type { ECDH, KeyObject } from 'node:crypto';
+import type { PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
+import { concat, equalBytes } from './bytes.js';
 import { Connection } from './connection.js';
 import type { ConnectionHost, ConnectionOptions } from './connection.js';
 import { DtlsError } from './dtls-error.js';
-import { EMPTY_RENEGOTIATION_INFO, encodeConnectionId, ExtensionType, findExtension, parseConnectionId } from './extensions.js';
+import {
+  EMPTY_RENEGOTIATION_INFO, encodeConnectionId, encodeU16List, ExtensionType, findExtension, parseConnectionId,
+} from './extensions.js';
+import type { Extension } from './extensions.js';
 import { HandshakeType } from './handshake-fragment.js';
 import type { HandshakeMessage } from './handshake-fragment.js';
 import { encodeClientHello, parseHelloVerifyRequest, parseServerHello } from './handshake-hello.js';
 import { encodeClientKeyExchangePsk, parseFinished, parseServerKeyExchangePsk } from './handshake-psk.js';
+import {
+  CERT_TYPE_RAW_PUBLIC_KEY, ECDSA_SECP256R1_SHA256, ecdsaSign, ecdsaVerify, encodeCertificateVerify,
+  encodeClientKeyExchangeEcdhe, encodeRpkCertificate, ephemeralKey, parseCertificateRequest, parseRpkCertificate,
+  parseServerKeyExchangeEcdhe, SECP256R1, sharedSecret,
+} from './handshake-ecdhe.js';
 import { finishedVerifyData, keyBlock, masterSecret, pskPremaster } from './key-schedule.js';
 import { DTLS_1_2 } from './record.js';
+import { peerPublicKey } from './rpk.js';
+import type { LoadedRpk } from './rpk.js';
 import type { ResumableSession } from './session-cache.js';
+import type { FlightEntry } from './connection.js';
 
 export interface PskCredentials {
   readonly identity: string;
   readonly key: Uint8Array;
 }
 
-type ClientState = 'wait_server_hello' | 'wait_server_hello_done' | 'wait_finished' | 'wait_finished_resumed' | 'established';
+/** Client credentials for one server: a PSK, a raw public key pair, or both (the server picks). */
+export interface ClientCredentials {
+  readonly psk?: PskCredentials;
+  readonly rpk?: LoadedRpk & {
+    /** Whether the server's key (SubjectPublicKeyInfo, DER) is the one we trust. */
+    readonly verifyServerKey: (spki: Uint8Array) => boolean | Promise<boolean>;
+  };
+}
+
+type ClientState =
+  | 'wait_server_hello' | 'wait_server_hello_done'
+  | 'wait_certificate' | 'wait_server_key_exchange' | 'wait_certificate_request_or_done'
+  | 'wait_finished' | 'wait_finished_resumed' | 'established';
 
 /** A server may ask for a fresh cookie more than once (a secret rotated between); not forever. */
 const MAX_HELLO_VERIFY = 3;
 
-/** The client side of a PSK handshake. */
+/** The client side of the handshake: PSK or ECDHE_ECDSA with raw public keys. */
 export class ClientConnection extends Connection {
   readonly role = 'client' as const;
   private state: ClientState = 'wait_server_hello';
@@ -35,11 +59,14 @@ export class ClientConnection extends Connection {
   private useEms = false;
   private master: Uint8Array | null = null;
   private sawKeyExchange = false;
-
   private serverSessionId: Uint8Array = new Uint8Array(0);
+  private serverKey: KeyObject | null = null;
+  private serverSpki: Uint8Array | null = null;
+  private serverPoint: Uint8Array | null = null;
+  private certificateRequested = false;
 
   constructor(
-    peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions, private readonly psk: PskCredentials,
+    peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions, private readonly creds: ClientCredentials,
     private readonly offerCid = false, private readonly resume: ResumableSession | undefined = undefined,
   ) {
     super(peer, host, options);
@@ -54,6 +81,8 @@ export class ClientConnection extends Connection {
     };
   }
 
+  get extendedMasterSecret(): boolean { return this.useEms; }
+
   start(): void {
     try {
       this.sendHello();
@@ -62,24 +91,39 @@ export class ClientConnection extends Connection {
     }
   }
 
+  /** Suites we can take part in with the credentials we have, in preference order. */
+  private offeredSuites(): number[] {
+    return this.options.suites
+      .filter((s) => (s.keyExchange === 'psk' ? this.creds.psk !== undefined : this.creds.rpk !== undefined))
+      .map((s) => s.id);
+  }
+
   private sendHello(): void {
-    const suites = this.options.suites.map((s) => s.id);
+    const suites = this.offeredSuites();
+    if (suites.length === 0) throw new DtlsError('E_DTLS_CONFIG', 'no credentials for any configured cipher suite');
+    const extensions: Extension[] = [
+      { type: ExtensionType.renegotiationInfo, data: EMPTY_RENEGOTIATION_INFO },
+      { type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
+    ];
+    // An empty CID: we send the server's CID but need none ourselves (RFC 9146 3).
+    if (this.offerCid) extensions.push({ type: ExtensionType.connectionId, data: encodeConnectionId(new Uint8Array(0)) });
+    if (this.creds.rpk !== undefined) {
+      extensions.push(
+        { type: ExtensionType.supportedGroups, data: encodeU16List([SECP256R1]) },
+        { type: ExtensionType.ecPointFormats, data: Uint8Array.of(1, 0) },
+        { type: ExtensionType.signatureAlgorithms, data: encodeU16List([ECDSA_SECP256R1_SHA256]) },
+        { type: ExtensionType.clientCertificateType, data: Uint8Array.of(1, CERT_TYPE_RAW_PUBLIC_KEY) },
+        { type: ExtensionType.serverCertificateType, data: Uint8Array.of(1, CERT_TYPE_RAW_PUBLIC_KEY) },
+      );
+    }
     const body = encodeClientHello({
       version: DTLS_1_2, random: this.clientRandom, sessionId: this.resume?.sessionId ?? new Uint8Array(0), cookie: this.cookie,
-      cipherSuites: suites, compressionMethods: Uint8Array.of(0),
-      extensions: [
-        { type: ExtensionType.renegotiationInfo, data: EMPTY_RENEGOTIATION_INFO },
-        { type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
-        // An empty CID: we send the server's CID but need none ourselves (RFC 9146 3).
-        ...(this.offerCid ? [{ type: ExtensionType.connectionId, data: encodeConnectionId(new Uint8Array(0)) }] : []),
-      ],
+      cipherSuites: suites, compressionMethods: Uint8Array.of(0), extensions,
     });
     // Hashed only once we know which ClientHello the server answered (RFC 6347 4.2.6).
     this.lastHello = this.nextMessage(HandshakeType.clientHello, body, false);
     this.sendFlight([{ kind: 'handshake', epoch: 0, msg: this.lastHello }], false);
   }
-
-  get extendedMasterSecret(): boolean { return this.useEms; }
 
   protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished' || this.state === 'wait_finished_resumed'; }
 
@@ -93,6 +137,21 @@ export class ClientConnection extends Connection {
         if (msg.type === HandshakeType.serverKeyExchange && !this.sawKeyExchange) {
           parseServerKeyExchangePsk(msg.body);
           this.sawKeyExchange = true;
+          this.hashMessage(msg);
+          return;
+        }
+        if (msg.type === HandshakeType.serverHelloDone) return this.onServerHelloDone(msg);
+        break;
+      case 'wait_certificate':
+        if (msg.type === HandshakeType.certificate) return this.onServerCertificate(msg);
+        break;
+      case 'wait_server_key_exchange':
+        if (msg.type === HandshakeType.serverKeyExchange) return this.onServerKeyExchangeEcdhe(msg);
+        break;
+      case 'wait_certificate_request_or_done':
+        if (msg.type === HandshakeType.certificateRequest && !this.certificateRequested) {
+          parseCertificateRequest(msg.body);
+          this.certificateRequested = true;
           this.hashMessage(msg);
           return;
         }
@@ -123,14 +182,18 @@ export class ClientConnection extends Connection {
     const sh = parseServerHello(msg.body);
     if (sh.version !== DTLS_1_2) throw new DtlsError('E_DTLS_PROTOCOL_VERSION', `server chose version 0x${sh.version.toString(16)}`);
     const suite = this.options.suites.find((s) => s.id === sh.cipherSuite);
-    if (suite === undefined) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', `server chose a suite we did not offer: 0x${sh.cipherSuite.toString(16)}`);
+    if (suite === undefined || !this.offeredSuites().includes(suite.id)) {
+      throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', `server chose a suite we did not offer: 0x${sh.cipherSuite.toString(16)}`);
+    }
     if (sh.compressionMethod !== 0) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', 'server chose compression');
+    const ecdhe = suite.keyExchange === 'ecdhe_ecdsa';
+    const allowed = new Set<number>([ExtensionType.extendedMasterSecret, ExtensionType.renegotiationInfo]);
+    if (this.offerCid) allowed.add(ExtensionType.connectionId);
+    if (this.creds.rpk !== undefined) {
+      for (const t of [ExtensionType.ecPointFormats, ExtensionType.clientCertificateType, ExtensionType.serverCertificateType]) allowed.add(t);
+    }
     for (const e of sh.extensions) {
-      const offered = e.type === ExtensionType.extendedMasterSecret || e.type === ExtensionType.renegotiationInfo
-        || (e.type === ExtensionType.connectionId && this.offerCid);
-      if (!offered) {
-        throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', `server sent extension ${e.type} we did not offer`);
-      }
+      if (!allowed.has(e.type)) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', `server sent extension ${e.type} we did not offer`);
     }
     const reneg = findExtension(sh.extensions, ExtensionType.renegotiationInfo);
     if (reneg !== undefined && !equalBytes(reneg.data, EMPTY_RENEGOTIATION_INFO)) {
@@ -146,6 +209,17 @@ export class ClientConnection extends Connection {
     if (cid !== undefined) {
       const serverCid = parseConnectionId(cid.data);
       this.writeCid = serverCid.length > 0 ? new Uint8Array(serverCid) : null;
+    }
+    if (ecdhe) {
+      // RFC 7250 4.2: the server names the certificate types it chose; we only take raw keys.
+      const st = findExtension(sh.extensions, ExtensionType.serverCertificateType);
+      if (st === undefined || st.data.length !== 1 || st.data[0] !== CERT_TYPE_RAW_PUBLIC_KEY) {
+        throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server does not use a raw public key');
+      }
+      const ct = findExtension(sh.extensions, ExtensionType.clientCertificateType);
+      if (ct !== undefined && (ct.data.length !== 1 || ct.data[0] !== CERT_TYPE_RAW_PUBLIC_KEY)) {
+        throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server wants a client certificate type we do not have');
+      }
     }
     this.suite = suite;
     this.serverRandom = new Uint8Array(sh.random);
@@ -165,7 +239,86 @@ export class ClientConnection extends Connection {
       this.state = 'wait_finished_resumed';
       return;
     }
-    this.state = 'wait_server_hello_done';
+    this.state = ecdhe ? 'wait_certificate' : 'wait_server_hello_done';
+  }
+
+  private onServerCertificate(msg: HandshakeMessage): void {
+    const spki = parseRpkCertificate(msg.body);
+    this.serverKey = peerPublicKey(spki);
+    this.serverSpki = new Uint8Array(spki);
+    this.hashMessage(msg);
+    this.state = 'wait_server_key_exchange';
+    const trusted = this.creds.rpk!.verifyServerKey(this.serverSpki);
+    const decide = (ok: boolean): void => {
+      if (!ok) throw new DtlsError('E_DTLS_UNKNOWN_PEER_KEY', 'the server\'s raw public key is not the trusted one');
+    };
+    if (trusted instanceof Promise) this.runAsync(trusted.then(decide));
+    else decide(trusted);
+  }
+
+  private onServerKeyExchangeEcdhe(msg: HandshakeMessage): void {
+    const ske = parseServerKeyExchangeEcdhe(msg.body);
+    const signed = concat(this.clientRandom, this.serverRandom, ske.params);
+    if (!ecdsaVerify(this.serverKey!, signed, ske.signature)) throw new DtlsError('E_DTLS_DECRYPT_ERROR', 'ServerKeyExchange signature does not verify');
+    this.serverPoint = new Uint8Array(ske.point);
+    this.hashMessage(msg);
+    this.state = 'wait_certificate_request_or_done';
+  }
+
+  private onServerHelloDone(msg: HandshakeMessage): void {
+    if (msg.body.length !== 0) throw new DtlsError('E_DTLS_DECODE', 'ServerHelloDone with a body');
+    this.hashMessage(msg);
+    const flight: FlightEntry[] = [];
+    let premaster: Uint8Array;
+    let cke: HandshakeMessage;
+    let signer: (() => HandshakeMessage) | null = null;
+    let identity: PeerIdentity;
+    if (this.suite!.keyExchange === 'psk') {
+      const psk = this.creds.psk!;
+      cke = this.nextMessage(HandshakeType.clientKeyExchange, encodeClientKeyExchangePsk(new TextEncoder().encode(psk.identity)));
+      premaster = pskPremaster(psk.key);
+      identity = { type: 'psk', identity: psk.identity };
+    } else {
+      const rpk = this.creds.rpk!;
+      if (this.certificateRequested) {
+        flight.push({ kind: 'handshake', epoch: 0, msg: this.nextMessage(HandshakeType.certificate, encodeRpkCertificate(rpk.spki)) });
+      }
+      const ecdh: ECDH = ephemeralKey();
+      cke = this.nextMessage(HandshakeType.clientKeyExchange, encodeClientKeyExchangeEcdhe(new Uint8Array(ecdh.getPublicKey())));
+      premaster = sharedSecret(ecdh, this.serverPoint!);
+      // CertificateVerify signs every handshake message so far, up to the ClientKeyExchange.
+      if (this.certificateRequested) {
+        const signed = this.transcriptBytes();
+        signer = () => this.nextMessage(HandshakeType.certificateVerify, encodeCertificateVerify(ecdsaSign(rpk.privateKey, signed)));
+      }
+      identity = { type: 'rpk', publicKey: this.serverSpki! };
+    }
+    flight.push({ kind: 'handshake', epoch: 0, msg: cke });
+    // RFC 7627: the session hash ends with the ClientKeyExchange.
+    const master = masterSecret(premaster, this.clientRandom, this.serverRandom, this.useEms ? this.transcriptHash() : null);
+    if (signer !== null) flight.push({ kind: 'handshake', epoch: 0, msg: signer() });
+    const keys = keyBlock(this.suite!, master, this.clientRandom, this.serverRandom);
+    this.master = master;
+    this.pendingWrite = keys.clientWrite;
+    this.pendingRead = keys.serverWrite;
+    this.peerIdentity = identity;
+    const finished = this.nextMessage(HandshakeType.finished, finishedVerifyData(master, 'client', this.transcriptHash()));
+    this.state = 'wait_finished';
+    flight.push({ kind: 'ccs', epoch: 0 }, { kind: 'handshake', epoch: 1, msg: finished });
+    this.sendFlight(flight, false);
+  }
+
+  private peerIdentity: PeerIdentity | null = null;
+
+  private onFinished(msg: HandshakeMessage): void {
+    if (this.read.epoch === 0) throw new DtlsError('E_DTLS_UNEXPECTED_MESSAGE', 'Finished before ChangeCipherSpec');
+    const expected = finishedVerifyData(this.master!, 'server', this.transcriptHash());
+    if (!equalBytes(parseFinished(msg.body), expected)) throw new DtlsError('E_DTLS_DECRYPT_ERROR', 'server Finished does not verify');
+    this.hashMessage(msg);
+    this.timer.stop();
+    this.lastFlight = null;
+    this.state = 'established';
+    this.markEstablished(this.peerIdentity!);
   }
 
   private onResumedFinished(msg: HandshakeMessage): void {
@@ -180,34 +333,4 @@ export class ClientConnection extends Connection {
     this.state = 'established';
     this.markEstablished(this.resume!.identity);
   }
-
-  private onServerHelloDone(msg: HandshakeMessage): void {
-    if (msg.body.length !== 0) throw new DtlsError('E_DTLS_DECODE', 'ServerHelloDone with a body');
-    this.hashMessage(msg);
-    const cke = this.nextMessage(HandshakeType.clientKeyExchange, encodeClientKeyExchangePsk(new TextEncoder().encode(this.psk.identity)));
-    const master = masterSecret(pskPremaster(this.psk.key), this.clientRandom, this.serverRandom, this.useEms ? this.transcriptHash() : null);
-    const keys = keyBlock(this.suite!, master, this.clientRandom, this.serverRandom);
-    this.master = master;
-    this.pendingWrite = keys.clientWrite;
-    this.pendingRead = keys.serverWrite;
-    const finished = this.nextMessage(HandshakeType.finished, finishedVerifyData(master, 'client', this.transcriptHash()));
-    this.state = 'wait_finished';
-    this.sendFlight([
-      { kind: 'handshake', epoch: 0, msg: cke },
-      { kind: 'ccs', epoch: 0 },
-      { kind: 'handshake', epoch: 1, msg: finished },
-    ], false);
-  }
-
-  private onFinished(msg: HandshakeMessage): void {
-    if (this.read.epoch === 0) throw new DtlsError('E_DTLS_UNEXPECTED_MESSAGE', 'Finished before ChangeCipherSpec');
-    const expected = finishedVerifyData(this.master!, 'server', this.transcriptHash());
-    if (!equalBytes(parseFinished(msg.body), expected)) throw new DtlsError('E_DTLS_DECRYPT_ERROR', 'server Finished does not verify');
-    this.hashMessage(msg);
-    this.timer.stop();
-    this.lastFlight = null;
-    this.state = 'established';
-    this.markEstablished({ type: 'psk', identity: this.psk.identity });
-  }
 }
-

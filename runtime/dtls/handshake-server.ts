@@ -1,31 +1,53 @@
 import { randomBytes } from 'node:crypto';
-import type { PeerAddress } from '../transport/datagram-transport.js';
+import type { ECDH, KeyObject } from 'node:crypto';
+import type { PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
 import { TLS_EMPTY_RENEGOTIATION_INFO_SCSV } from './cipher-suite.js';
+import type { CipherSuite } from './cipher-suite.js';
 import { Connection } from './connection.js';
-import type { ConnectionHost, ConnectionOptions } from './connection.js';
+import type { ConnectionHost, ConnectionOptions, FlightEntry } from './connection.js';
 import { DtlsError } from './dtls-error.js';
-import { EMPTY_RENEGOTIATION_INFO, encodeConnectionId, ExtensionType, findExtension, parseConnectionId } from './extensions.js';
+import {
+  EMPTY_RENEGOTIATION_INFO, encodeConnectionId, ExtensionType, findExtension, parseConnectionId, parseU16List,
+} from './extensions.js';
 import type { Extension } from './extensions.js';
 import { HandshakeType } from './handshake-fragment.js';
 import type { HandshakeMessage } from './handshake-fragment.js';
 import { encodeServerHello } from './handshake-hello.js';
 import type { ClientHello } from './handshake-hello.js';
 import { parseClientKeyExchangePsk, parseFinished } from './handshake-psk.js';
+import {
+  CERT_TYPE_RAW_PUBLIC_KEY, ECDSA_SECP256R1_SHA256, ecdsaVerify, encodeCertificateRequest, encodeRpkCertificate,
+  encodeServerKeyExchangeEcdhe, ephemeralKey, parseCertificateVerify, parseClientKeyExchangeEcdhe, parseRpkCertificate,
+  SECP256R1, sharedSecret,
+} from './handshake-ecdhe.js';
 import { equalBytes } from './bytes.js';
 import { finishedVerifyData, keyBlock, masterSecret, pskPremaster } from './key-schedule.js';
 import { DTLS_1_2 } from './record.js';
 import { AlertDescription, AlertLevel } from './alert.js';
+import { peerPublicKey } from './rpk.js';
+import type { LoadedRpk } from './rpk.js';
 import { sessionKey } from './session-cache.js';
 import type { ResumableSession, SessionCache } from './session-cache.js';
 
 /** Server-side PSK lookup: the key for an identity, or undefined when unknown. */
 export type PskStore = (identity: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
-type ServerState = 'wait_client_key_exchange' | 'wait_finished' | 'wait_finished_resumed' | 'established';
+/** Server credentials: a PSK store, a raw public key pair with a client-key check, or both. */
+export interface ServerCredentials {
+  readonly pskStore?: PskStore;
+  readonly rpk?: LoadedRpk & {
+    /** Whether a client's key (SubjectPublicKeyInfo, DER) may connect. */
+    readonly verifyClientKey: (spki: Uint8Array, peer: PeerAddress) => boolean | Promise<boolean>;
+  };
+}
+
+type ServerState =
+  | 'wait_client_certificate' | 'wait_client_key_exchange' | 'wait_certificate_verify'
+  | 'wait_finished' | 'wait_finished_resumed' | 'established';
 
 const decoder = new TextDecoder();
 
-/** The server side of a PSK handshake, created once a ClientHello's cookie checked out. */
+/** The server side of the handshake, created once a ClientHello's cookie checked out. */
 export class ServerConnection extends Connection {
   readonly role = 'server' as const;
   private state: ServerState = 'wait_client_key_exchange';
@@ -33,18 +55,45 @@ export class ServerConnection extends Connection {
   private readonly serverRandom = new Uint8Array(randomBytes(32));
   private useEms = false;
   private master: Uint8Array | null = null;
-  private pskIdentity = '';
-
+  private peerIdentity: PeerIdentity | null = null;
   private sessionId: Uint8Array = new Uint8Array(0);
+  private ecdh: ECDH | null = null;
+  private clientKey: KeyObject | null = null;
+  /** The transcript up to the ClientKeyExchange: what the client's CertificateVerify signs. */
+  private signedTranscript: Uint8Array | null = null;
 
   constructor(
     peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions,
-    private readonly pskStore: PskStore, private readonly sessions: SessionCache | null,
+    private readonly creds: ServerCredentials, private readonly sessions: SessionCache | null,
   ) {
     super(peer, host, options);
   }
 
   get helloRandom(): Uint8Array { return this.clientRandom; }
+  get extendedMasterSecret(): boolean { return this.useEms; }
+
+  /** Whether the client can do ECDHE_ECDSA with raw public keys both ways (RFC 7250, RFC 8422). */
+  private clientTakesRpk(hello: ClientHello): boolean {
+    const has = (type: number, ok: (d: Uint8Array) => boolean): boolean => {
+      const e = findExtension(hello.extensions, type);
+      return e === undefined ? false : ok(e.data);
+    };
+    const listHas = (v: number) => (d: Uint8Array): boolean => d.length >= 1 && d.subarray(1, 1 + d[0]!).includes(v);
+    const groups = findExtension(hello.extensions, ExtensionType.supportedGroups);
+    const sigs = findExtension(hello.extensions, ExtensionType.signatureAlgorithms);
+    const points = findExtension(hello.extensions, ExtensionType.ecPointFormats);
+    return has(ExtensionType.serverCertificateType, listHas(CERT_TYPE_RAW_PUBLIC_KEY))
+      && has(ExtensionType.clientCertificateType, listHas(CERT_TYPE_RAW_PUBLIC_KEY))
+      && (groups === undefined || safeList(groups.data).includes(SECP256R1))
+      && (sigs === undefined || safeList(sigs.data).includes(ECDSA_SECP256R1_SHA256))
+      && (points === undefined || listHas(0)(points.data));
+  }
+
+  private chooseSuite(hello: ClientHello): CipherSuite | undefined {
+    return this.options.suites.find((s) => hello.cipherSuites.includes(s.id) && (s.keyExchange === 'psk'
+      ? this.creds.pskStore !== undefined
+      : this.creds.rpk !== undefined && this.clientTakesRpk(hello)));
+  }
 
   /** Starts from the verified ClientHello (the one carrying the cookie) and answers with flight 4. */
   start(msg: HandshakeMessage, hello: ClientHello, recordSequence: number): void {
@@ -60,7 +109,7 @@ export class ServerConnection extends Connection {
       // DTLS versions count down: 0xfefd (1.2) or lower means the client can do 1.2.
       if (hello.version > DTLS_1_2) throw new DtlsError('E_DTLS_PROTOCOL_VERSION', 'client does not offer DTLS 1.2');
       if (!hello.compressionMethods.includes(0)) throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'client does not offer null compression');
-      const suite = this.options.suites.find((s) => hello.cipherSuites.includes(s.id));
+      const suite = this.chooseSuite(hello);
       if (suite === undefined) throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'no cipher suite in common');
       this.suite = suite;
 
@@ -90,24 +139,43 @@ export class ServerConnection extends Connection {
           extensions.push({ type: ExtensionType.connectionId, data: encodeConnectionId(ours) });
         }
       }
+      if (suite.keyExchange === 'ecdhe_ecdsa') {
+        if (findExtension(hello.extensions, ExtensionType.ecPointFormats) !== undefined) {
+          extensions.push({ type: ExtensionType.ecPointFormats, data: Uint8Array.of(1, 0) });
+        }
+        // RFC 7250 4.2: in ServerHello, the one type chosen, as a single byte.
+        extensions.push(
+          { type: ExtensionType.clientCertificateType, data: Uint8Array.of(CERT_TYPE_RAW_PUBLIC_KEY) },
+          { type: ExtensionType.serverCertificateType, data: Uint8Array.of(CERT_TYPE_RAW_PUBLIC_KEY) },
+        );
+      }
       const resumed = this.resumable(hello);
       if (resumed !== undefined) {
         this.resume(resumed, extensions);
         return;
       }
       if (this.sessions !== null) this.sessionId = new Uint8Array(randomBytes(32));
-      const serverHello = this.nextMessage(HandshakeType.serverHello, encodeServerHello({
+      const flight: FlightEntry[] = [];
+      const add = (type: number, body: Uint8Array): void => { flight.push({ kind: 'handshake', epoch: 0, msg: this.nextMessage(type, body) }); };
+      add(HandshakeType.serverHello, encodeServerHello({
         version: DTLS_1_2, random: this.serverRandom, sessionId: this.sessionId,
         cipherSuite: suite.id, compressionMethod: 0, extensions,
       }));
-      const done = this.nextMessage(HandshakeType.serverHelloDone, new Uint8Array(0));
-      this.sendFlight([{ kind: 'handshake', epoch: 0, msg: serverHello }, { kind: 'handshake', epoch: 0, msg: done }], false);
+      if (suite.keyExchange === 'ecdhe_ecdsa') {
+        const rpk = this.creds.rpk!;
+        this.ecdh = ephemeralKey();
+        add(HandshakeType.certificate, encodeRpkCertificate(rpk.spki));
+        add(HandshakeType.serverKeyExchange, encodeServerKeyExchangeEcdhe(new Uint8Array(this.ecdh.getPublicKey()), this.clientRandom, this.serverRandom, rpk.privateKey));
+        // LwM2M authenticates the client too: ask for its raw public key.
+        add(HandshakeType.certificateRequest, encodeCertificateRequest());
+        this.state = 'wait_client_certificate';
+      }
+      add(HandshakeType.serverHelloDone, new Uint8Array(0));
+      this.sendFlight(flight, false);
     } catch (e) {
       this.failWith(e);
     }
   }
-
-  get extendedMasterSecret(): boolean { return this.useEms; }
 
   protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished' || this.state === 'wait_finished_resumed'; }
 
@@ -125,7 +193,7 @@ export class ServerConnection extends Connection {
   private resume(cached: ResumableSession, extensions: Extension[]): void {
     this.sessionId = cached.sessionId;
     this.master = cached.master;
-    this.pskIdentity = cached.identity.type === 'psk' ? cached.identity.identity : '';
+    this.peerIdentity = cached.identity;
     const keys = keyBlock(this.suite!, cached.master, this.clientRandom, this.serverRandom);
     this.pendingRead = keys.clientWrite;
     this.pendingWrite = keys.serverWrite;
@@ -145,16 +213,48 @@ export class ServerConnection extends Connection {
       if (msg.type === HandshakeType.clientHello) this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
       return;
     }
-    if (this.state === 'wait_client_key_exchange' && msg.type === HandshakeType.clientKeyExchange) {
-      const identityBytes = parseClientKeyExchangePsk(msg.body);
+    if (this.state === 'wait_client_certificate' && msg.type === HandshakeType.certificate) {
+      const spki = new Uint8Array(parseRpkCertificate(msg.body));
+      this.clientKey = peerPublicKey(spki);
       this.hashMessage(msg);
-      this.pskIdentity = decoder.decode(identityBytes);
-      const found = this.pskStore(this.pskIdentity);
-      if (found instanceof Promise) {
-        this.runAsync(found.then((key) => { if (!this.isEnded) this.deriveKeys(key); }));
-      } else {
-        this.deriveKeys(found);
+      this.peerIdentity = { type: 'rpk', publicKey: spki };
+      this.state = 'wait_client_key_exchange';
+      const trusted = this.creds.rpk!.verifyClientKey(spki, this.peer);
+      const decide = (ok: boolean): void => {
+        if (!ok) throw new DtlsError('E_DTLS_UNKNOWN_PEER_KEY', 'the client\'s raw public key is not known');
+      };
+      if (trusted instanceof Promise) this.runAsync(trusted.then(decide));
+      else decide(trusted);
+      return;
+    }
+    if (this.state === 'wait_client_key_exchange' && msg.type === HandshakeType.clientKeyExchange) {
+      if (this.suite!.keyExchange === 'ecdhe_ecdsa') {
+        const premaster = sharedSecret(this.ecdh!, parseClientKeyExchangeEcdhe(msg.body));
+        this.hashMessage(msg);
+        this.signedTranscript = this.transcriptBytes();
+        this.deriveKeys(premaster);
+        this.state = 'wait_certificate_verify';
+        return;
       }
+      const identity = decoder.decode(parseClientKeyExchangePsk(msg.body));
+      this.hashMessage(msg);
+      this.peerIdentity = { type: 'psk', identity };
+      const found = this.creds.pskStore!(identity);
+      const use = (key: Uint8Array | undefined): void => {
+        if (key === undefined) throw new DtlsError('E_DTLS_UNKNOWN_PSK_IDENTITY', `unknown PSK identity ${JSON.stringify(identity)}`);
+        this.deriveKeys(pskPremaster(key));
+      };
+      if (found instanceof Promise) this.runAsync(found.then((key) => { if (!this.isEnded) use(key); }));
+      else use(found);
+      return;
+    }
+    if (this.state === 'wait_certificate_verify' && msg.type === HandshakeType.certificateVerify) {
+      if (!ecdsaVerify(this.clientKey!, this.signedTranscript!, parseCertificateVerify(msg.body))) {
+        throw new DtlsError('E_DTLS_DECRYPT_ERROR', 'CertificateVerify does not verify');
+      }
+      this.hashMessage(msg);
+      this.signedTranscript = null;
+      this.state = 'wait_finished';
       return;
     }
     if (this.state === 'wait_finished' && msg.type === HandshakeType.finished) {
@@ -166,7 +266,7 @@ export class ServerConnection extends Connection {
       const finished = this.nextMessage(HandshakeType.finished, finishedVerifyData(master, 'server', this.transcriptHash()));
       this.sendFlight([{ kind: 'ccs', epoch: 0 }, { kind: 'handshake', epoch: 1, msg: finished }], true);
       this.state = 'established';
-      const identity = { type: 'psk', identity: this.pskIdentity } as const;
+      const identity = this.peerIdentity!;
       if (this.sessions !== null && this.sessionId.length > 0) {
         this.sessions.set(sessionKey(this.sessionId), {
           sessionId: this.sessionId, master, suiteId: this.suite!.id, extendedMasterSecret: this.useEms, identity, createdAt: Date.now(),
@@ -182,20 +282,29 @@ export class ServerConnection extends Connection {
       this.hashMessage(msg);
       this.timer.stop();
       this.state = 'established';
-      this.markEstablished({ type: 'psk', identity: this.pskIdentity });
+      this.markEstablished(this.peerIdentity!);
       return;
     }
     throw new DtlsError('E_DTLS_UNEXPECTED_MESSAGE', `handshake message ${msg.type} unexpected in ${this.state}`);
   }
 
-  private deriveKeys(psk: Uint8Array | undefined): void {
-    if (psk === undefined) throw new DtlsError('E_DTLS_UNKNOWN_PSK_IDENTITY', `unknown PSK identity ${JSON.stringify(this.pskIdentity)}`);
+  /** Keys from the premaster; the session hash (RFC 7627) ends with the ClientKeyExchange. */
+  private deriveKeys(premaster: Uint8Array): void {
     const suite = this.suite!;
-    const master = masterSecret(pskPremaster(psk), this.clientRandom, this.serverRandom, this.useEms ? this.transcriptHash() : null);
+    const master = masterSecret(premaster, this.clientRandom, this.serverRandom, this.useEms ? this.transcriptHash() : null);
     const keys = keyBlock(suite, master, this.clientRandom, this.serverRandom);
     this.master = master;
     this.pendingRead = keys.clientWrite;
     this.pendingWrite = keys.serverWrite;
     this.state = 'wait_finished';
+  }
+}
+
+/** A u16 list extension body, or [] when it does not parse (the caller then treats it as absent support). */
+function safeList(data: Uint8Array): number[] {
+  try {
+    return parseU16List(data);
+  } catch {
+    return [];
   }
 }

@@ -9,3 +9,5 @@ export type { PskStore } from './handshake-server.js';
 export type { PskCredentials } from './handshake-client.js';
 export type { CipherSuiteName } from './cipher-suite.js';
 export type { RetransmitOptions } from './retransmit-timer.js';
+export type { RpkCredentials, PrivateKeySource } from './rpk.js';
+export { spkiOf } from './rpk.js';
