@@ -64,27 +64,31 @@ export function readSenmlCbor(bytes: Uint8Array, sink?: SenmlResolver): SenmlIn[
     const m: unknown = doc[k];
     if (!(m instanceof Map)) throw new CodecError('E_SYNTAX', `SenML record ${k} is not a map`, k);
     const r = sink === undefined ? senmlIn(k) : resetSenmlIn(scratch, k);
-    // Direct lookups beat iterating entries; unknown labels are looked at only when present.
-    let seen = 0;
+    // Direct lookups beat iterating entries; the common labels first, and stop once all are found.
+    let left = m.size;
     let v: unknown;
-    if ((v = m.get(-2)) !== undefined) { r.bn = str(v, 'bn', k); seen++; }
-    if ((v = m.get(0)) !== undefined) { r.n = str(v, 'n', k); seen++; }
-    if ((v = m.get(-3)) !== undefined) { r.bt = num(v, 'bt', k); seen++; }
-    if ((v = m.get(6)) !== undefined) { r.t = num(v, 't', k); seen++; }
-    if ((v = m.get(2)) !== undefined) { setField(r, 'v', num(v, 'v', k)); seen++; }
-    if ((v = m.get(3)) !== undefined) { setField(r, 'vs', str(v, 'vs', k)); seen++; }
-    if ((v = m.get(4)) !== undefined) {
-      if (typeof v !== 'boolean') throw new CodecError('E_SYNTAX', `SenML "vb" must be true or false (record ${k})`, k);
-      setField(r, 'vb', v);
-      seen++;
+    if ((v = m.get(0)) !== undefined) { r.n = str(v, 'n', k); left--; }
+    if ((v = m.get(2)) !== undefined) { setField(r, 'v', num(v, 'v', k)); left--; }
+    if (left > 0) {
+      if ((v = m.get(-2)) !== undefined) { r.bn = str(v, 'bn', k); left--; }
+      if ((v = m.get(6)) !== undefined) { r.t = num(v, 't', k); left--; }
     }
-    if ((v = m.get(8)) !== undefined) {
-      if (!(v instanceof Uint8Array)) throw new CodecError('E_SYNTAX', `SenML "vd" must be a byte string (record ${k})`, k);
-      setField(r, 'vd', new Uint8Array(v)); // a plain copy, detached from the input
-      seen++;
+    if (left > 0) {
+      if ((v = m.get(-3)) !== undefined) { r.bt = num(v, 'bt', k); left--; }
+      if ((v = m.get(3)) !== undefined) { setField(r, 'vs', str(v, 'vs', k)); left--; }
+      if ((v = m.get(4)) !== undefined) {
+        if (typeof v !== 'boolean') throw new CodecError('E_SYNTAX', `SenML "vb" must be true or false (record ${k})`, k);
+        setField(r, 'vb', v);
+        left--;
+      }
+      if ((v = m.get(8)) !== undefined) {
+        if (!(v instanceof Uint8Array)) throw new CodecError('E_SYNTAX', `SenML "vd" must be a byte string (record ${k})`, k);
+        setField(r, 'vd', new Uint8Array(v)); // a plain copy, detached from the input
+        left--;
+      }
+      if ((v = m.get('vlo')) !== undefined) { setField(r, 'vlo', str(v, 'vlo', k)); left--; }
     }
-    if ((v = m.get('vlo')) !== undefined) { setField(r, 'vlo', str(v, 'vlo', k)); seen++; }
-    if (seen !== m.size) {
+    if (left !== 0) {
       for (const key of (m as Map<unknown, unknown>).keys()) {
         if (KNOWN_LABELS.has(key)) {
           if (m.get(key) === undefined) throw new CodecError('E_SYNTAX', `SenML label ${String(key)} without a value (record ${k})`, k);

@@ -133,6 +133,38 @@ export function toSenml(records: readonly LwM2MRecord[], opts: CodecOptions, bas
   return c.out;
 }
 
+/**
+ * The path of base ids + "a/b" without intermediate arrays (the per-record hot path);
+ * undefined when the name is malformed or an id is out of range (the caller then reports).
+ */
+function relativePath(base: readonly number[], n: string, pos: number): LwM2MPath | undefined {
+  let count = base.length;
+  let a = base[0] ?? 0, b = base[1] ?? 0, c = base[2] ?? 0, d = 0;
+  const len = n.length;
+  if (pos >= len) return undefined;
+  for (;;) {
+    const start = pos;
+    let v = 0;
+    while (pos < len) {
+      const ch = n.charCodeAt(pos);
+      if (ch < 0x30 || ch > 0x39) break;
+      v = v * 10 + (ch - 0x30);
+      pos++;
+    }
+    const digits = pos - start;
+    if (digits === 0 || digits > 5 || (digits > 1 && n.charCodeAt(start) === 0x30) || count === 4 || v > 65534) return undefined;
+    if (count === 0) a = v; else if (count === 1) b = v; else if (count === 2) c = v; else d = v;
+    count++;
+    if (pos === len) break;
+    if (n.charCodeAt(pos) !== 0x2f) return undefined;
+    pos++;
+  }
+  if (count === 1) return { objectId: a };
+  if (count === 2) return { objectId: a, instanceId: b };
+  if (count === 3) return { objectId: a, instanceId: b, resourceId: c };
+  return { objectId: a, instanceId: b, resourceId: c, resourceInstanceId: d };
+}
+
 function badName(name: string, offset: number, e?: unknown): never {
   const why = e instanceof ModelError ? `: ${e.message}` : '';
   throw new CodecError('E_PATH_INVALID', `SenML name "${name.slice(0, 40)}" is not an LwM2M path (record ${offset})${why}`, offset);
@@ -188,18 +220,22 @@ export class SenmlResolver {
     const bn = this.bn;
     const bnIds = this.bnIds;
     const n = r.n;
-    let ids: number[];
+    let path: LwM2MPath | undefined;
     if (bnIds !== undefined && n !== undefined && n !== '') {
-      ids = bnIds.slice();
-      const lead = bnIds.length === 0 && n.charCodeAt(0) === 0x2f ? 1 : 0;
-      if (!scanIds(n, lead, ids)) badName(bn + n, r.offset);
+      path = relativePath(bnIds, n, bnIds.length === 0 && n.charCodeAt(0) === 0x2f ? 1 : 0);
+      if (path === undefined) {
+        // Slow path for the error message (bad syntax or ids out of range).
+        const ids = bnIds.slice();
+        if (!scanIds(n, bnIds.length === 0 && n.charCodeAt(0) === 0x2f ? 1 : 0, ids)) badName(bn + n, r.offset);
+        path = toPath(ids, bn, n, r.offset);
+      }
     } else {
       const name = bn + (n ?? '');
       if (name === '') throw new CodecError('E_SYNTAX', `SenML record without a name at ${r.offset}`, r.offset);
-      ids = [];
+      const ids: number[] = [];
       if (!scanIds(name, name.charCodeAt(0) === 0x2f ? 1 : 0, ids)) badName(name, r.offset);
+      path = toPath(ids, bn, n, r.offset);
     }
-    const path = toPath(ids, bn, n, r.offset);
     const bt = this.bt;
     const t = r.t === undefined ? bt : (bt ?? 0) + Number(r.t);
     if (r.field === undefined) {
