@@ -5,7 +5,7 @@ import { CodegenError, formatDiagnostic, type Diagnostic } from '../codegen/diag
 import type { Target } from '../codegen/emit-object.js';
 import { generate, type GenerateOptions } from '../codegen/generate.js';
 import { diffOutput, OutputWriter } from '../codegen/write-output.js';
-import { ConfigError, readGenerateConfig } from './generate-config.js';
+import { ConfigError, npmPackageName, readGenerateConfig } from './generate-config.js';
 import { exitCodes, paint } from './terminal.js';
 
 interface Flags {
@@ -133,25 +133,13 @@ class UsageError extends Error {}
 function resolveOptions(inputs: string[], flags: Flags): { options: GenerateOptions; out: string } {
   if (flags.config) {
     if (inputs.length > 0 || flags.out) throw new UsageError('give either --config or inputs and --out, not both');
-    const c = readGenerateConfig(flags.config);
-    return {
-      out: c.out,
-      options: {
-        inputs: c.inputs,
-        packageName: c.package ?? 'lwm2m-objects',
-        ...(c.packageVersion ? { packageVersion: c.packageVersion } : {}),
-        ...(c.objects ? { objects: c.objects } : {}),
-        allVersions: c.allVersions ?? false,
-        strict: c.strict ?? false,
-        ...(c.target ? { targets: c.target } : {}),
-        ...(c.runtimeImport ? { runtimeImport: c.runtimeImport } : {}),
-        bare: c.bare ?? false,
-      },
-    };
+    // The config file carries the same options as the flags; from here on they are one path.
+    const { inputs: configInputs, target, ...rest } = readGenerateConfig(flags.config);
+    return resolveOptions(configInputs, { ...flags, ...rest, ...(target ? { target } : {}), config: undefined });
   }
   if (inputs.length === 0) throw new UsageError('give XML files or folders to generate from (or --config FILE)');
   if (!flags.out) throw new UsageError('give the output folder with --out DIR');
-  if (flags.package !== undefined && !/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(flags.package)) {
+  if (flags.package !== undefined && !npmPackageName.test(flags.package)) {
     throw new UsageError(`--package ${flags.package}: not a valid npm package name`);
   }
   return {

@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
+export const npmPackageName = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+
 export const generateConfigSchema = z.strictObject({
   inputs: z.array(z.string().min(1)).min(1),
   out: z.string().min(1),
-  package: z.string().regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, 'not a valid npm package name').optional(),
+  package: z.string().regex(npmPackageName, 'not a valid npm package name').optional(),
   packageVersion: z.string().regex(/^\d+\.\d+\.\d+(-[\w.]+)?$/, 'not a semver version').optional(),
   objects: z.array(z.number().int().min(0).max(65535)).optional(),
   allVersions: z.boolean().optional(),
