@@ -15,10 +15,11 @@ import { CoapError } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { CoapMessage, CoapOption } from './message.js';
 import { ClientObservation } from './client-observation.js';
-import { type ObservationHost, ServerObservation } from './observe.js';
-import { OptionNumber as O, encodeUint, firstBadCriticalOption, getStrings, getUint, pathOptions, stringOption, uintOption } from './options.js';
+import type { ObservationHost, ServerObservation } from './observe.js';
+import { ServerRequest } from './server-request.js';
+import { OptionNumber as O, encodeUint, findOption, firstBadCriticalOption, getStrings, getUint, hasOption, pathOptions, stringOption, uintOption } from './options.js';
 import { type DerivedTimes, type TransmissionParameters, deriveTimes, resolveParameters } from './parameters.js';
-import type { CoapResponse, IncomingRequest, OutgoingResponse, RequestHandler, RequestInit } from './request.js';
+import type { CoapResponse, OutgoingResponse, RequestHandler, RequestInit } from './request.js';
 import { TokenSource, tokenKey } from './token-source.js';
 
 export interface EndpointOptions {
@@ -60,7 +61,15 @@ export interface EndpointStats {
 interface PeerState {
   nextMid: number;
   outstanding: number;
-  readonly waiting: (() => void)[];
+  /** Exchanges waiting for an NSTART slot, oldest first. */
+  readonly waiting: Exchange[];
+}
+
+/** Who hears about the fate of a CON being retransmitted. */
+interface TransmissionOwner {
+  acked(message: CoapMessage): void;
+  reset(): void;
+  failed(): void;
 }
 
 /** A CON message being retransmitted until ACK or RST. */
@@ -71,20 +80,78 @@ interface Transmission {
   attempts: number;
   timeoutMs: number;
   timer: TimerHandle | undefined;
-  onAck(message: CoapMessage): void;
-  onReset(): void;
-  onGiveUp(): void;
+  readonly owner: TransmissionOwner;
 }
 
-/** A request of ours waiting for its response (and, if observing, for notifications). */
-interface PendingExchange {
-  readonly key: string;
-  readonly peer: PeerAddress;
-  readonly peerState: PeerState;
-  transmission: Transmission | undefined;
-  slotHeld: boolean;
-  settle(result: CoapMessage | CoapError, identity: PeerIdentity | undefined): void;
+interface ExchangeRequest {
+  readonly code: number;
+  readonly options: readonly CoapOption[];
+  readonly payload: Uint8Array;
+  readonly confirmable: boolean;
+  readonly deadlineAt: number;
+  readonly signal: AbortSignal | undefined;
+  readonly token: Uint8Array | undefined;
+  readonly observation: ClientObservation | undefined;
 }
+
+interface ExchangeResult {
+  readonly message: CoapMessage;
+  readonly identity: PeerIdentity | undefined;
+}
+
+/**
+ * A request of ours waiting for its response. A class with methods rather than closures:
+ * it is allocated per request, and the abort listener is the object itself (handleEvent).
+ */
+class Exchange implements TransmissionOwner {
+  transmission: Transmission | undefined;
+  slotHeld = false;
+  settled = false;
+  deadline: TimerHandle | undefined;
+  resolve: ((r: ExchangeResult) => void) | undefined;
+  reject: ((e: CoapError) => void) | undefined;
+
+  constructor(
+    readonly ep: CoapEndpoint,
+    readonly key: string,
+    readonly peer: PeerAddress,
+    readonly pk: string,
+    readonly peerState: PeerState,
+    readonly token: Uint8Array,
+    readonly req: ExchangeRequest,
+  ) {}
+
+  acked(message: CoapMessage): void {
+    this.ep.exchangeAcked(this, message);
+  }
+
+  reset(): void {
+    this.ep.settleExchange(this, new CoapError('E_COAP_RESET', 'peer answered with RST'), undefined);
+  }
+
+  failed(): void {
+    this.ep.settleExchange(this, this.ep.giveUpError(`no ACK after ${this.ep.parameters.maxRetransmit} retransmissions`), undefined);
+  }
+
+  handleEvent(): void {
+    this.ep.settleExchange(this, new CoapError('E_COAP_ABORTED', 'request aborted'), undefined);
+  }
+}
+
+/** A request we received whose handler answers asynchronously. */
+interface PendingReply {
+  readonly m: CoapMessage;
+  readonly peer: PeerAddress;
+  readonly entry: DedupEntry;
+  readonly req: ServerRequest;
+  readonly okey: string;
+  readonly block1Echo: BlockValue | undefined;
+  readonly b2: BlockValue | undefined;
+  readonly bkey: string;
+  timer: TimerHandle | undefined;
+}
+
+const IGNORE: TransmissionOwner = { acked: () => {}, reset: () => {}, failed: () => {} };
 
 interface StoredBody {
   readonly code: number;
@@ -147,9 +214,9 @@ export class CoapEndpoint implements ObservationHost {
   private readonly peers = new Map<string, PeerState>();
   private readonly dedup: DedupCache;
   private readonly outbox = new Map<string, Transmission>();
-  private readonly pending = new Map<string, PendingExchange>();
+  private readonly pending = new Map<string, Exchange>();
   /** Every unsettled exchange, including those queued behind NSTART, so close() can end them. */
-  private readonly live = new Set<PendingExchange>();
+  private readonly live = new Set<Exchange>();
   private readonly clientObservations = new Map<string, ClientObservation>();
   private readonly serverObservations = new Map<string, ServerObservation>();
   /** NON notifications recently sent, so an RST naming their message ID cancels the observation. */
@@ -208,8 +275,8 @@ export class CoapEndpoint implements ObservationHost {
    * timeout, RST, abort or close.
    */
   async request(peer: PeerAddress, init: RequestInit): Promise<CoapResponse> {
-    const { message, identity } = await this.requestMessage(peer, init, []);
-    return this.toResponse(message, peer, identity, undefined);
+    const r = await this.requestMessage(peer, init, undefined, undefined, undefined);
+    return this.toResponse(r.message, peer, r.identity, undefined);
   }
 
   /**
@@ -222,11 +289,11 @@ export class CoapEndpoint implements ObservationHost {
     const obs = new ClientObservation(this, peer, token, `${peerKey(peer)}|${tokenKey(token)}`, init, listener);
     this.clientObservations.set(obs.key, obs);
     try {
-      const { message, identity, response } = await this.requestMessage(peer, init, [uintOption(O.Observe, 0)], token, obs);
-      const seq = getUint(message.options, O.Observe);
-      if (seq === undefined || message.code >> 5 !== 2) obs.end();
+      const r = await this.requestMessage(peer, init, uintOption(O.Observe, 0), token, obs);
+      const seq = getUint(r.message.options, O.Observe);
+      if (seq === undefined || r.message.code >> 5 !== 2) obs.end();
       else obs.accept(seq, this.clock.now());
-      obs.response = response ?? this.toResponse(message, peer, identity, undefined);
+      obs.response = this.toResponse(r.message, peer, r.identity, undefined);
       return obs;
     } catch (e) {
       obs.end();
@@ -238,9 +305,10 @@ export class CoapEndpoint implements ObservationHost {
   ping(peer: PeerAddress, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new CoapError('E_COAP_CLOSED', 'endpoint closed'));
-      const ps = this.peerState(peer);
-      const mid = this.nextMid(ps);
+      const pk = peerKey(peer);
+      const mid = this.nextMid(this.peerState(peer, pk));
       let done = false;
+      let deadline: TimerHandle | undefined;
       const finish = (err?: CoapError): void => {
         if (done) return;
         done = true;
@@ -251,11 +319,12 @@ export class CoapEndpoint implements ObservationHost {
         else resolve();
       };
       const onAbort = (): void => finish(new CoapError('E_COAP_ABORTED', 'ping aborted'));
-      const t = this.startTransmission(peer, mid, encodeEmpty(MessageType.CON, mid), {
-        onAck: () => finish(), onReset: () => finish(), onGiveUp: () => finish(this.giveUpError('no answer to ping')),
+      const t = this.startTransmission(peer, pk, mid, encodeEmpty(MessageType.CON, mid), {
+        acked: () => finish(), reset: () => finish(), failed: () => finish(this.giveUpError('no answer to ping')),
       });
-      const deadline = options.timeoutMs === undefined ? undefined
-        : this.clock.setTimeout(() => finish(new CoapError('E_COAP_TIMEOUT', 'ping deadline passed')), options.timeoutMs);
+      if (options.timeoutMs !== undefined) {
+        deadline = this.clock.setTimeout(finish, options.timeoutMs, new CoapError('E_COAP_TIMEOUT', 'ping deadline passed'));
+      }
       if (options.signal?.aborted) onAbort();
       else options.signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -264,8 +333,8 @@ export class CoapEndpoint implements ObservationHost {
   /** @internal GET with Observe=1 on the observation's token (RFC 7641 §3.6). */
   async cancelObservation(obs: ClientObservation, init: RequestInit): Promise<CoapResponse> {
     obs.end();
-    const { message, identity } = await this.requestMessage(obs.peer, { ...init, method: init.method }, [uintOption(O.Observe, 1)], obs.token);
-    return this.toResponse(message, obs.peer, identity, undefined);
+    const r = await this.requestMessage(obs.peer, init, uintOption(O.Observe, 1), obs.token, undefined);
+    return this.toResponse(r.message, obs.peer, r.identity, undefined);
   }
 
   /** @internal */
@@ -278,31 +347,31 @@ export class CoapEndpoint implements ObservationHost {
    * Returns the final message with the reassembled payload.
    */
   private async requestMessage(
-    peer: PeerAddress, init: RequestInit, extra: CoapOption[], token?: Uint8Array, observation?: ClientObservation,
-  ): Promise<{ message: CoapMessage; identity: PeerIdentity | undefined; response?: CoapResponse }> {
+    peer: PeerAddress, init: RequestInit, extra: CoapOption | undefined, token: Uint8Array | undefined, observation: ClientObservation | undefined,
+  ): Promise<ExchangeResult> {
     const code = Method[init.method];
     if (code === undefined) throw new CoapError('E_COAP_INVALID_ARGUMENT', `unknown method ${String(init.method)}`);
+    const pk = peerKey(peer);
     const deadlineAt = this.clock.now() + (init.timeoutMs ?? this.times.maxTransmitWaitMs);
-    const base: CoapOption[] = [...(init.options ?? [])];
-    if (init.path !== undefined) base.push(...pathOptions(init.path));
-    for (const q of init.query ?? []) base.push(stringOption(O.UriQuery, q));
+    const base: CoapOption[] = init.options === undefined ? [] : [...init.options];
+    if (init.path !== undefined) for (const o of pathOptions(init.path)) base.push(o);
+    if (init.query !== undefined) for (const q of init.query) base.push(stringOption(O.UriQuery, q));
     if (init.contentFormat !== undefined) base.push(uintOption(O.ContentFormat, init.contentFormat));
     if (init.accept !== undefined) base.push(uintOption(O.Accept, init.accept));
-    base.push(...extra);
+    if (extra !== undefined) base.push(extra);
     const body = toBytes(init.payload);
     if (body.length > this.maxBodySize) throw new CoapError('E_COAP_TOO_LARGE', `request body of ${body.length} bytes exceeds ${this.maxBodySize}`);
     const confirmable = init.confirmable ?? true;
+    const signal = init.signal;
     let szx = init.blockSize === undefined ? this.szx : szxForSize(init.blockSize);
     // Early negotiation (RFC 7959 §2.4): ask for smaller response blocks from the start.
     if (init.blockSize !== undefined && (code === Method.GET || code === Method.FETCH)) {
       base.push({ number: O.Block2, value: encodeBlock({ num: 0, more: false, szx }) });
     }
-    const one = (options: CoapOption[], payload: Uint8Array, tok: Uint8Array | undefined, obs: ClientObservation | undefined) =>
-      this.exchange(peer, { code, options, payload, confirmable, deadlineAt, signal: init.signal, token: tok, observation: obs });
 
-    let result: { message: CoapMessage; identity: PeerIdentity | undefined };
+    let result: ExchangeResult;
     if (body.length <= blockSize(szx)) {
-      result = await one(base, body, token, observation);
+      result = await this.exchange(peer, pk, { code, options: base, payload: body, confirmable, deadlineAt, signal, token, observation });
     } else {
       // Block1: send the body in blocks, following a smaller size the server asks for.
       let offset = 0;
@@ -313,10 +382,12 @@ export class CoapEndpoint implements ObservationHost {
         const opts = [...base, { number: O.Block1, value: encodeBlock({ num, more, szx }) }];
         if (num === 0) opts.push(uintOption(O.Size1, body.length));
         // Only the last block carries the observe registration's token, so notifications match it.
-        result = await one(opts, body.subarray(offset, offset + size), more ? undefined : token, more ? undefined : observation);
+        result = await this.exchange(peer, pk, {
+          code, options: opts, payload: body.subarray(offset, offset + size), confirmable, deadlineAt, signal,
+          token: more ? undefined : token, observation: more ? undefined : observation,
+        });
         const m = result.message;
-        const b1v = m.options.find((o) => o.number === O.Block1);
-        const b1 = b1v === undefined ? undefined : decodeBlock(b1v.value);
+        const b1 = decodeBlockOption(m.options, O.Block1);
         if (more && m.code === ResponseCode.Continue) {
           offset += size;
           if (b1 !== undefined && b1.szx < szx) szx = b1.szx;
@@ -330,10 +401,10 @@ export class CoapEndpoint implements ObservationHost {
       }
     }
     const first = result.message;
-    const b2v = first.options.find((o) => o.number === O.Block2);
-    const b2 = b2v === undefined ? undefined : decodeBlock(b2v.value);
-    if (b2 === undefined || !b2.more || first.code >> 5 !== 2) return result;
-    const payload = await this.fetchRemainingBlocks(peer, init, code, base.filter((o) => o.number !== O.Observe), first, b2, deadlineAt);
+    if (first.code >> 5 !== 2) return result;
+    const b2 = decodeBlockOption(first.options, O.Block2);
+    if (b2 === undefined || !b2.more) return result;
+    const payload = await this.fetchRemainingBlocks(peer, init, code, base.filter(notObserve), first, b2, deadlineAt);
     return { message: { ...first, payload }, identity: result.identity };
   }
 
@@ -341,7 +412,8 @@ export class CoapEndpoint implements ObservationHost {
   private async fetchRemainingBlocks(
     peer: PeerAddress, init: RequestInit, code: number, base: CoapOption[], first: CoapMessage, b2: BlockValue, deadlineAt: number,
   ): Promise<Uint8Array> {
-    const etag = first.options.find((o) => o.number === O.ETag);
+    const pk = peerKey(peer);
+    const etag = findOption(first.options, O.ETag);
     const chunks = [first.payload];
     let length = first.payload.length;
     let block = b2;
@@ -349,19 +421,19 @@ export class CoapEndpoint implements ObservationHost {
     const fetchBody = toBytes(init.payload);
     const body = code === Method.FETCH && fetchBody.length <= blockSize(b2.szx) ? fetchBody : EMPTY;
     const method = code === Method.FETCH ? code : Method.GET;
+    const rest = base.filter(notBlockOption);
     while (block.more) {
       const szx = block.szx;
       const num = offset / blockSize(szx);
       if (!Number.isInteger(num)) throw new CoapError('E_COAP_BLOCKWISE', 'block boundaries do not line up');
-      const opts = [...base.filter((o) => o.number !== O.Block1 && o.number !== O.Size1 && o.number !== O.Block2), { number: O.Block2, value: encodeBlock({ num, more: false, szx }) }];
-      const { message } = await this.exchange(peer, {
+      const opts = [...rest, { number: O.Block2, value: encodeBlock({ num, more: false, szx }) }];
+      const { message } = await this.exchange(peer, pk, {
         code: method, options: opts, payload: body, confirmable: init.confirmable ?? true, deadlineAt, signal: init.signal, token: undefined, observation: undefined,
       });
       if (message.code >> 5 !== 2) throw new CoapError('E_COAP_BLOCKWISE', `block ${num} answered ${codeText(message.code)}`);
-      const v = message.options.find((o) => o.number === O.Block2);
-      const nb = v === undefined ? undefined : decodeBlock(v.value);
+      const nb = decodeBlockOption(message.options, O.Block2);
       if (nb === undefined || nb.num * blockSize(nb.szx) !== offset) throw new CoapError('E_COAP_BLOCKWISE', `expected the block at offset ${offset}`);
-      const e = message.options.find((o) => o.number === O.ETag);
+      const e = findOption(message.options, O.ETag);
       if ((etag === undefined) !== (e === undefined) || (etag !== undefined && e !== undefined && latin1(etag.value) !== latin1(e.value))) {
         throw new CoapError('E_COAP_BLOCKWISE', 'the representation changed during the transfer (ETag)');
       }
@@ -376,95 +448,106 @@ export class CoapEndpoint implements ObservationHost {
   }
 
   /** One message out, one response back: NSTART, token, retransmission, deadline, abort. */
-  private exchange(peer: PeerAddress, req: {
-    code: number; options: CoapOption[]; payload: Uint8Array; confirmable: boolean; deadlineAt: number;
-    signal: AbortSignal | undefined; token: Uint8Array | undefined; observation: ClientObservation | undefined;
-  }): Promise<{ message: CoapMessage; identity: PeerIdentity | undefined }> {
-    return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new CoapError('E_COAP_CLOSED', 'endpoint closed'));
-      if (req.signal?.aborted) return reject(new CoapError('E_COAP_ABORTED', 'request aborted'));
-      const pk = peerKey(peer);
-      const ps = this.peerState(peer, pk);
-      const token = req.token ?? this.tokens.next();
-      const key = `${pk}|${tokenKey(token)}`;
-      let deadline: TimerHandle | undefined;
-      let settled = false;
-      const onAbort = (): void => ex.settle(new CoapError('E_COAP_ABORTED', 'request aborted'), undefined);
-      const ex: PendingExchange = {
-        key, peer, peerState: ps, transmission: undefined, slotHeld: false,
-        settle: (result, identity) => {
-          if (settled) return;
-          settled = true;
-          this.live.delete(ex);
-          if (this.pending.get(key) === ex) this.pending.delete(key);
-          if (ex.transmission !== undefined) this.stopTransmission(ex.transmission);
-          this.releaseSlot(ex);
-          if (deadline !== undefined) this.clock.clearTimeout(deadline);
-          req.signal?.removeEventListener('abort', onAbort);
-          if (result instanceof CoapError) {
-            // A registration that failed must not leave its observation behind.
-            if (req.observation !== undefined) req.observation.end();
-            reject(result);
-          } else resolve({ message: result, identity });
-        },
-      };
-      this.live.add(ex);
-      deadline = this.clock.setTimeout(() => ex.settle(new CoapError('E_COAP_TIMEOUT', 'request deadline passed'), undefined), Math.max(0, req.deadlineAt - this.clock.now()));
-      req.signal?.addEventListener('abort', onAbort, { once: true });
-      const go = (): void => {
-        if (settled) {
-          this.releaseSlot(ex);
-          return;
-        }
-        const mid = this.nextMid(ps);
-        let bytes: Uint8Array;
-        try {
-          bytes = encode({ type: req.confirmable ? MessageType.CON : MessageType.NON, code: req.code, messageId: mid, token, options: req.options, payload: req.payload });
-        } catch (e) {
-          ex.settle(new CoapError('E_COAP_INVALID_ARGUMENT', (e as Error).message, { cause: e }), undefined);
-          return;
-        }
-        this.pending.set(key, ex);
-        if (req.confirmable) {
-          ex.transmission = this.startTransmission(peer, mid, bytes, {
-            onAck: (m) => {
-              ex.transmission = undefined;
-              // Empty ACK: the response comes separately; the NSTART slot is free again.
-              this.releaseSlot(ex);
-              if (m.code !== EMPTY_CODE) this.deliverResponse(ex, m, undefined);
-            },
-            onReset: () => ex.settle(new CoapError('E_COAP_RESET', 'peer answered with RST'), undefined),
-            onGiveUp: () => ex.settle(new CoapError('E_COAP_TIMEOUT', `no ACK after ${this.parameters.maxRetransmit} retransmissions`), undefined),
-          });
-        } else {
-          this.send(bytes, peer);
-        }
-      };
-      if (ps.outstanding < this.parameters.nstart) {
-        ps.outstanding++;
-        ex.slotHeld = true;
-        go();
-      } else {
-        ps.waiting.push(() => {
-          ps.outstanding++;
-          ex.slotHeld = true;
-          go();
-        });
-      }
+  private exchange(peer: PeerAddress, pk: string, req: ExchangeRequest): Promise<ExchangeResult> {
+    if (this.closed) return Promise.reject(new CoapError('E_COAP_CLOSED', 'endpoint closed'));
+    if (req.signal?.aborted) return Promise.reject(new CoapError('E_COAP_ABORTED', 'request aborted'));
+    const ps = this.peerState(peer, pk);
+    const token = req.token ?? this.tokens.next();
+    const ex = new Exchange(this, `${pk}|${tokenKey(token)}`, peer, pk, ps, token, req);
+    const promise = new Promise<ExchangeResult>((resolve, reject) => {
+      ex.resolve = resolve;
+      ex.reject = reject;
     });
+    this.live.add(ex);
+    const now = this.clock.now();
+    // A CON gives up after MAX_TRANSMIT_WAIT by itself; a timer is needed only for NON or a shorter deadline.
+    if (!req.confirmable || req.deadlineAt < now + this.times.maxTransmitWaitMs) {
+      ex.deadline = this.clock.setTimeout(this.onDeadline, Math.max(0, req.deadlineAt - now), ex);
+    }
+    if (req.signal !== undefined) req.signal.addEventListener('abort', ex, { once: true });
+    if (ps.outstanding < this.parameters.nstart) {
+      ps.outstanding++;
+      ex.slotHeld = true;
+      this.startExchange(ex);
+    } else {
+      ps.waiting.push(ex);
+    }
+    return promise;
   }
 
-  private releaseSlot(ex: PendingExchange): void {
+  private readonly onDeadline = (ex: Exchange): void => {
+    ex.deadline = undefined;
+    this.settleExchange(ex, new CoapError('E_COAP_TIMEOUT', 'request deadline passed'), undefined);
+  };
+
+  private startExchange(ex: Exchange): void {
+    if (ex.settled) {
+      this.releaseSlot(ex);
+      return;
+    }
+    const req = ex.req;
+    const mid = this.nextMid(ex.peerState);
+    let bytes: Uint8Array;
+    try {
+      bytes = encode({ type: req.confirmable ? MessageType.CON : MessageType.NON, code: req.code, messageId: mid, token: ex.token, options: req.options, payload: req.payload });
+    } catch (e) {
+      this.settleExchange(ex, new CoapError('E_COAP_INVALID_ARGUMENT', (e as Error).message, { cause: e }), undefined);
+      return;
+    }
+    this.pending.set(ex.key, ex);
+    if (req.confirmable) ex.transmission = this.startTransmission(ex.peer, ex.pk, mid, bytes, ex);
+    else this.send(bytes, ex.peer);
+  }
+
+  /** @internal the CON of an exchange was acknowledged (empty ACK, or a piggybacked response). */
+  exchangeAcked(ex: Exchange, m: CoapMessage): void {
+    ex.transmission = undefined;
+    // The NSTART slot is free once the peer has acknowledged.
+    this.releaseSlot(ex);
+    if (m.code !== EMPTY_CODE) {
+      this.settleExchange(ex, m, undefined);
+      return;
+    }
+    // The response comes separately; from now on only the deadline bounds the wait.
+    if (ex.deadline === undefined && !ex.settled) {
+      ex.deadline = this.clock.setTimeout(this.onDeadline, Math.max(0, ex.req.deadlineAt - this.clock.now()), ex);
+    }
+  }
+
+  /** @internal */
+  settleExchange(ex: Exchange, result: CoapMessage | CoapError, identity: PeerIdentity | undefined): void {
+    if (ex.settled) return;
+    ex.settled = true;
+    this.live.delete(ex);
+    if (this.pending.get(ex.key) === ex) this.pending.delete(ex.key);
+    if (ex.transmission !== undefined) {
+      this.stopTransmission(ex.transmission);
+      ex.transmission = undefined;
+    }
+    this.releaseSlot(ex);
+    if (ex.deadline !== undefined) {
+      this.clock.clearTimeout(ex.deadline);
+      ex.deadline = undefined;
+    }
+    if (ex.req.signal !== undefined) ex.req.signal.removeEventListener('abort', ex);
+    if (result instanceof CoapError) {
+      // A registration that failed must not leave its observation behind.
+      if (ex.req.observation !== undefined) ex.req.observation.end();
+      ex.reject?.(result);
+    } else ex.resolve?.({ message: result, identity });
+  }
+
+  private releaseSlot(ex: Exchange): void {
     if (!ex.slotHeld) return;
     ex.slotHeld = false;
     const ps = ex.peerState;
     ps.outstanding--;
     const next = ps.waiting.shift();
-    if (next !== undefined) next();
-  }
-
-  private deliverResponse(ex: PendingExchange, m: CoapMessage, identity: PeerIdentity | undefined): void {
-    ex.settle(m, identity);
+    if (next !== undefined) {
+      ps.outstanding++;
+      next.slotHeld = true;
+      this.startExchange(next);
+    }
   }
 
   private toResponse(m: CoapMessage, peer: PeerAddress, identity: PeerIdentity | undefined, payload: Uint8Array | undefined): CoapResponse {
@@ -476,7 +559,7 @@ export class CoapEndpoint implements ObservationHost {
 
   // ---------------------------------------------------------------- per-peer state
 
-  private peerState(peer: PeerAddress, key = peerKey(peer)): PeerState {
+  private peerState(peer: PeerAddress, key: string): PeerState {
     let ps = this.peers.get(key);
     if (ps === undefined) {
       ps = { nextMid: Math.floor(this.random() * 0x10000) & 0xffff, outstanding: 0, waiting: [] };
@@ -503,32 +586,32 @@ export class CoapEndpoint implements ObservationHost {
 
   // ---------------------------------------------------------------- retransmission
 
-  private startTransmission(peer: PeerAddress, mid: number, bytes: Uint8Array, cb: Pick<Transmission, 'onAck' | 'onReset' | 'onGiveUp'>): Transmission {
+  private startTransmission(peer: PeerAddress, pk: string, mid: number, bytes: Uint8Array, owner: TransmissionOwner): Transmission {
     const p = this.parameters;
     const t: Transmission = {
-      key: `${peerKey(peer)}#${mid}`, peer, bytes, attempts: 0,
-      timeoutMs: p.ackTimeoutMs * (1 + this.random() * (p.ackRandomFactor - 1)), timer: undefined, ...cb,
+      key: `${pk}#${mid}`, peer, bytes, attempts: 0,
+      timeoutMs: p.ackTimeoutMs * (1 + this.random() * (p.ackRandomFactor - 1)), timer: undefined, owner,
     };
     this.outbox.set(t.key, t);
     this.send(bytes, peer);
-    t.timer = this.clock.setTimeout(() => this.onRetransmitTimer(t), t.timeoutMs);
+    t.timer = this.clock.setTimeout(this.onRetransmitTimer, t.timeoutMs, t);
     return t;
   }
 
-  private onRetransmitTimer(t: Transmission): void {
+  private readonly onRetransmitTimer = (t: Transmission): void => {
     if (this.outbox.get(t.key) !== t) return;
     if (t.attempts >= this.parameters.maxRetransmit) {
       this.outbox.delete(t.key);
       t.timer = undefined;
-      t.onGiveUp();
+      t.owner.failed();
       return;
     }
     t.attempts++;
     t.timeoutMs *= 2;
     this.stats.retransmissions++;
     this.send(t.bytes, t.peer);
-    t.timer = this.clock.setTimeout(() => this.onRetransmitTimer(t), t.timeoutMs);
-  }
+    t.timer = this.clock.setTimeout(this.onRetransmitTimer, t.timeoutMs, t);
+  };
 
   private etagCounter = 0;
 
@@ -537,7 +620,8 @@ export class CoapEndpoint implements ObservationHost {
     return encodeUint(this.etagCounter || 1);
   }
 
-  private giveUpError(message: string): CoapError {
+  /** @internal */
+  giveUpError(message: string): CoapError {
     return this.closed ? new CoapError('E_COAP_CLOSED', 'endpoint closed') : new CoapError('E_COAP_TIMEOUT', message);
   }
 
@@ -548,13 +632,15 @@ export class CoapEndpoint implements ObservationHost {
     if (this.outbox.get(t.key) === t) this.outbox.delete(t.key);
   }
 
+  private readonly onSendError = (err: unknown): void => {
+    this.stats.sendErrors++;
+    this.log.warn({ err }, 'coap: send failed');
+  };
+
   private send(bytes: Uint8Array, peer: PeerAddress): void {
     if (this.closed) return;
     this.stats.sent++;
-    this.transport.send(bytes, peer).catch((err: unknown) => {
-      this.stats.sendErrors++;
-      this.log.warn({ err, peer }, 'coap: send failed');
-    });
+    this.transport.send(bytes, peer).catch(this.onSendError);
   }
 
   private sendReset(peer: PeerAddress, mid: number): Uint8Array {
@@ -588,10 +674,11 @@ export class CoapEndpoint implements ObservationHost {
       return;
     }
     const m = r.message;
+    const pk = peerKey(d.peer);
     switch (m.type) {
       case MessageType.ACK:
       case MessageType.RST:
-        this.receiveAckOrReset(m, d);
+        this.receiveAckOrReset(m, d, pk);
         return;
       default:
         if (m.code === EMPTY_CODE) {
@@ -599,8 +686,8 @@ export class CoapEndpoint implements ObservationHost {
           if (m.type === MessageType.CON) this.sendReset(d.peer, m.messageId);
           return;
         }
-        if (isRequestCode(m.code)) this.receiveRequest(m, d);
-        else if (isResponseCode(m.code)) this.receiveSeparateResponse(m, d);
+        if (isRequestCode(m.code)) this.receiveRequest(m, d, pk);
+        else if (isResponseCode(m.code)) this.receiveSeparateResponse(m, d, pk);
         else if (m.type === MessageType.CON) {
           // Reserved classes 1, 6, 7 (RFC 7252 §4.2).
           this.stats.malformed++;
@@ -609,8 +696,8 @@ export class CoapEndpoint implements ObservationHost {
     }
   }
 
-  private receiveAckOrReset(m: CoapMessage, d: Datagram): void {
-    const key = `${peerKey(d.peer)}#${m.messageId}`;
+  private receiveAckOrReset(m: CoapMessage, d: Datagram, pk: string): void {
+    const key = `${pk}#${m.messageId}`;
     if (m.type === MessageType.RST) {
       this.stats.resetsReceived++;
       const obs = this.nonNotifications.get(key, this.clock.now());
@@ -626,24 +713,23 @@ export class CoapEndpoint implements ObservationHost {
     }
     // An ACK with a response must echo the token of the request it answers.
     if (m.type === MessageType.ACK && m.code !== EMPTY_CODE) {
-      const ex = this.pending.get(`${peerKey(d.peer)}|${tokenKey(m.token)}`);
+      const ex = this.pending.get(`${pk}|${tokenKey(m.token)}`);
       if (ex === undefined || ex.transmission !== t) {
         this.stats.unmatched++;
         return;
       }
       this.stopTransmission(t);
       ex.transmission = undefined;
-      this.deliverResponse(ex, m, d.identity);
+      this.settleExchange(ex, m, d.identity);
       return;
     }
     this.stopTransmission(t);
-    if (m.type === MessageType.ACK) t.onAck(m);
-    else t.onReset();
+    if (m.type === MessageType.ACK) t.owner.acked(m);
+    else t.owner.reset();
   }
 
   /** A CON or NON response: the separate response to a request, or a notification. */
-  private receiveSeparateResponse(m: CoapMessage, d: Datagram): void {
-    const pk = peerKey(d.peer);
+  private receiveSeparateResponse(m: CoapMessage, d: Datagram, pk: string): void {
     const now = this.clock.now();
     const dkey = `${pk}#${m.messageId}`;
     const dup = this.dedup.get(dkey, now);
@@ -659,14 +745,14 @@ export class CoapEndpoint implements ObservationHost {
     if (ex === undefined && obs === undefined) {
       this.stats.unmatched++;
       // Unknown token: reject a CON, and a NON notification so the server stops (RFC 7641 §3.6).
-      if (m.type === MessageType.CON || getUint(m.options, O.Observe) !== undefined) entry.reply = this.sendReset(d.peer, m.messageId);
+      if (m.type === MessageType.CON || hasOption(m.options, O.Observe)) entry.reply = this.sendReset(d.peer, m.messageId);
       return;
     }
     if (m.type === MessageType.CON) {
       entry.reply = encodeEmpty(MessageType.ACK, m.messageId);
       this.send(entry.reply, d.peer);
     }
-    if (ex !== undefined) this.deliverResponse(ex, m, d.identity);
+    if (ex !== undefined) this.settleExchange(ex, m, d.identity);
     else if (obs !== undefined) this.receiveNotification(obs, m, d);
   }
 
@@ -679,8 +765,7 @@ export class CoapEndpoint implements ObservationHost {
       return;
     }
     if (!obs.isFresh(seq, this.clock.now())) return;
-    const v = m.options.find((o) => o.number === O.Block2);
-    const b2 = v === undefined ? undefined : decodeBlock(v.value);
+    const b2 = decodeBlockOption(m.options, O.Block2);
     if (b2 === undefined || !b2.more) {
       obs.deliver(this.toResponse(m, d.peer, d.identity, undefined));
       return;
@@ -695,52 +780,50 @@ export class CoapEndpoint implements ObservationHost {
 
   // ---------------------------------------------------------------- server side
 
-  private receiveRequest(m: CoapMessage, d: Datagram): void {
-    const pk = peerKey(d.peer);
+  private receiveRequest(m: CoapMessage, d: Datagram, pk: string): void {
     const now = this.clock.now();
+    const peer = d.peer;
     const dkey = `${pk}#${m.messageId}`;
     const dup = this.dedup.get(dkey, now);
     if (dup !== undefined) {
       // A duplicate: resend what we answered; while the handler runs, stay silent.
       this.stats.duplicates++;
-      if (dup.reply !== undefined) this.send(dup.reply, d.peer);
+      if (dup.reply !== undefined) this.send(dup.reply, peer);
       return;
     }
     const entry = this.dedup.add(dkey, now + (m.type === MessageType.CON ? this.times.exchangeLifetimeMs : this.times.nonLifetimeMs), now);
-    const reply = (res: OutgoingResponse): void => this.sendResponse(m, d.peer, entry, res, undefined);
 
     const bad = firstBadCriticalOption(m.options);
-    if (bad !== undefined) return reply({ code: ResponseCode.BadOption, payload: `unsupported critical option ${bad}` });
+    if (bad !== undefined) return this.sendResponse(m, peer, entry, { code: ResponseCode.BadOption, payload: `unsupported critical option ${bad}` }, undefined);
     const method = methodName(m.code);
-    if (method === undefined) return reply({ code: ResponseCode.MethodNotAllowed });
+    if (method === undefined) return this.sendResponse(m, peer, entry, { code: ResponseCode.MethodNotAllowed }, undefined);
 
-    const rkey = `${pk}|${requestKey(m.code, m.options)}`;
-    const b1present = m.options.some((o) => o.number === O.Block1);
-    const bkey = `${pk}|${bodyKey(m.code, m.options, b1present ? EMPTY : m.payload)}`;
+    const b1v = findOption(m.options, O.Block1);
+    const bkey = `${pk}|${bodyKey(m.code, m.options, b1v !== undefined ? EMPTY : m.payload)}`;
     let payload = m.payload;
     let contentFormat = getUint(m.options, O.ContentFormat);
 
     // Block2 follow-up of a body we stored: answer from the store, not the handler.
-    const b2v = m.options.find((o) => o.number === O.Block2);
+    const b2v = findOption(m.options, O.Block2);
     const b2 = b2v === undefined ? undefined : decodeBlock(b2v.value);
-    if (b2v !== undefined && b2 === undefined) return reply({ code: ResponseCode.BadRequest, payload: 'bad Block2 option' });
+    if (b2v !== undefined && b2 === undefined) return this.sendResponse(m, peer, entry, { code: ResponseCode.BadRequest, payload: 'bad Block2 option' }, undefined);
     if (b2 !== undefined && b2.num > 0) {
       const stored = this.storedBodies.get(bkey, now);
-      if (stored !== undefined) return this.sendResponse(m, d.peer, entry, stored, undefined);
+      if (stored !== undefined) return this.sendResponse(m, peer, entry, stored, undefined);
     }
 
     // Block1: reassemble the request body, answering 2.31 until the last block.
-    const b1v = m.options.find((o) => o.number === O.Block1);
     let block1Echo: BlockValue | undefined;
     if (b1v !== undefined) {
+      const rkey = `${pk}|${requestKey(m.code, m.options)}`;
       const b1 = decodeBlock(b1v.value);
-      if (b1 === undefined) return reply({ code: ResponseCode.BadRequest, payload: 'bad Block1 option' });
+      if (b1 === undefined) return this.sendResponse(m, peer, entry, { code: ResponseCode.BadRequest, payload: 'bad Block1 option' }, undefined);
       const size1 = getUint(m.options, O.Size1);
-      const tooLarge = (): void => {
+      const tooLarge: OutgoingResponse = { code: ResponseCode.RequestEntityTooLarge, options: [uintOption(O.Size1, this.maxBodySize)] };
+      if (size1 !== undefined && size1 > this.maxBodySize) {
         this.reassembly.delete(rkey);
-        reply({ code: ResponseCode.RequestEntityTooLarge, options: [uintOption(O.Size1, this.maxBodySize)] });
-      };
-      if (size1 !== undefined && size1 > this.maxBodySize) return tooLarge();
+        return this.sendResponse(m, peer, entry, tooLarge, undefined);
+      }
       const offset = b1.num * blockSize(b1.szx);
       let ra = this.reassembly.get(rkey, now);
       if (b1.num === 0) {
@@ -749,15 +832,18 @@ export class CoapEndpoint implements ObservationHost {
       }
       if (ra === undefined || ra.length !== offset || (b1.more && m.payload.length !== blockSize(b1.szx))) {
         this.reassembly.delete(rkey);
-        return reply({ code: ResponseCode.RequestEntityIncomplete, payload: 'missing or misplaced block' });
+        return this.sendResponse(m, peer, entry, { code: ResponseCode.RequestEntityIncomplete, payload: 'missing or misplaced block' }, undefined);
       }
-      if (ra.length + m.payload.length > this.maxBodySize) return tooLarge();
+      if (ra.length + m.payload.length > this.maxBodySize) {
+        this.reassembly.delete(rkey);
+        return this.sendResponse(m, peer, entry, tooLarge, undefined);
+      }
       ra.chunks.push(m.payload);
       ra.length += m.payload.length;
       // Size negotiation: a client sending bigger blocks than ours is asked to continue with ours.
       const szx = Math.min(b1.szx, this.szx);
       if (b1.more) {
-        return reply({ code: ResponseCode.Continue, options: [{ number: O.Block1, value: encodeBlock({ num: b1.num, more: true, szx }) }] });
+        return this.sendResponse(m, peer, entry, { code: ResponseCode.Continue, options: [{ number: O.Block1, value: encodeBlock({ num: b1.num, more: true, szx }) }] }, undefined);
       }
       this.reassembly.delete(rkey);
       payload = Buffer.concat(ra.chunks, ra.length);
@@ -768,73 +854,62 @@ export class CoapEndpoint implements ObservationHost {
     // Observe: 0 registers (the handler decides), 1 deregisters this token.
     const observeValue = getUint(m.options, O.Observe);
     const observable = (m.code === Method.GET || m.code === Method.FETCH) && (b2 === undefined || b2.num === 0);
-    const okey = `${pk}|${tokenKey(m.token)}`;
+    const okey = observeValue === undefined ? '' : `${pk}|${tokenKey(m.token)}`;
     if (observable && observeValue === 1) this.serverObservations.get(okey)?.end('cancelled');
-    let observation: ServerObservation | undefined;
-    const path = getStrings(m.options, O.UriPath);
-    const query = getStrings(m.options, O.UriQuery);
-    const accept = getUint(m.options, O.Accept);
-    const observeRequested = observable && observeValue === 0;
-    const req: IncomingRequest = {
-      peer: d.peer, method, confirmable: m.type === MessageType.CON, token: m.token, path, query,
-      options: m.options, payload, contentFormat, accept, observeRequested,
-      acceptObserve: () => {
-        if (!observeRequested) throw new CoapError('E_COAP_INVALID_ARGUMENT', 'the request did not ask to observe');
-        observation ??= new ServerObservation(this, d.peer, m.token, okey, bkey, path, query, accept);
-        return observation;
-      },
-      ...(d.identity === undefined ? {} : { identity: d.identity }),
-    };
+    const req = new ServerRequest(
+      this, peer, d.identity, method, m.type === MessageType.CON, m.token, getStrings(m.options, O.UriPath), getStrings(m.options, O.UriQuery),
+      m.options, payload, contentFormat, getUint(m.options, O.Accept), observable && observeValue === 0, okey, bkey,
+    );
 
     const handler = this.handler;
-    if (handler === undefined) return reply({ code: ResponseCode.NotFound });
+    if (handler === undefined) return this.sendResponse(m, peer, entry, { code: ResponseCode.NotFound }, undefined);
     let result: OutgoingResponse | Promise<OutgoingResponse>;
     try {
       result = handler(req);
     } catch (err) {
-      return this.handlerFailed(err, d.peer, reply);
+      return this.handlerFailed(err, m, peer, entry);
     }
-    const finish = (res: OutgoingResponse): void => {
-      let obsSeq: number | undefined;
-      if (observation !== undefined) {
-        if (res.code >> 5 === 2 && !this.closed) {
-          // A registration with the same token replaces the old one (re-registration).
-          const old = this.serverObservations.get(okey);
-          if (old !== undefined && old !== observation) old.end('replaced');
-          this.serverObservations.set(okey, observation);
-          obsSeq = observation.nextSequence();
-        } else observation.end('error-response');
-      }
-      const extra = block1Echo === undefined ? [] : [{ number: O.Block1, value: encodeBlock(block1Echo) }];
-      this.sendResponse(m, d.peer, entry, { ...res, options: [...(res.options ?? []), ...extra] }, obsSeq, b2, bkey);
-    };
-    if (!(result instanceof Promise)) return finish(result);
-    let timer: TimerHandle | undefined;
-    if (m.type === MessageType.CON) {
-      timer = this.clock.setTimeout(() => {
-        timer = undefined;
-        if (entry.reply !== undefined) return;
-        // The handler is slow: acknowledge now, answer separately (RFC 7252 §5.2.2).
-        entry.reply = encodeEmpty(MessageType.ACK, m.messageId);
-        this.send(entry.reply, d.peer);
-      }, this.separateDelayMs);
-    }
+    const pr: PendingReply = { m, peer, entry, req, okey, block1Echo, b2, bkey, timer: undefined };
+    if (!(result instanceof Promise)) return this.finishRequest(pr, result);
+    if (m.type === MessageType.CON) pr.timer = this.clock.setTimeout(this.onSeparateTimer, this.separateDelayMs, pr);
     result.then(
-      (res) => {
-        if (timer !== undefined) this.clock.clearTimeout(timer);
-        finish(res);
-      },
+      (res) => this.finishRequest(pr, res),
       (err: unknown) => {
-        if (timer !== undefined) this.clock.clearTimeout(timer);
-        this.handlerFailed(err, d.peer, reply);
+        if (pr.timer !== undefined) this.clock.clearTimeout(pr.timer);
+        this.handlerFailed(err, m, peer, entry);
       },
     );
   }
 
-  private handlerFailed(err: unknown, peer: PeerAddress, reply: (res: OutgoingResponse) => void): void {
+  /** The handler is slow: acknowledge now, answer separately (RFC 7252 §5.2.2). */
+  private readonly onSeparateTimer = (pr: PendingReply): void => {
+    pr.timer = undefined;
+    if (pr.entry.reply !== undefined || this.closed) return;
+    pr.entry.reply = encodeEmpty(MessageType.ACK, pr.m.messageId);
+    this.send(pr.entry.reply, pr.peer);
+  };
+
+  private finishRequest(pr: PendingReply, res: OutgoingResponse): void {
+    if (pr.timer !== undefined) this.clock.clearTimeout(pr.timer);
+    let obsSeq: number | undefined;
+    const observation = pr.req.observation;
+    if (observation !== undefined) {
+      if (res.code >> 5 === 2 && !this.closed) {
+        // A registration with the same token replaces the old one (re-registration).
+        const old = this.serverObservations.get(pr.okey);
+        if (old !== undefined && old !== observation) old.end('replaced');
+        this.serverObservations.set(pr.okey, observation);
+        obsSeq = observation.nextSequence();
+      } else observation.end('error-response');
+    }
+    const out = pr.block1Echo === undefined ? res : { ...res, options: [...(res.options ?? []), { number: O.Block1, value: encodeBlock(pr.block1Echo) }] };
+    this.sendResponse(pr.m, pr.peer, pr.entry, out, obsSeq, pr.b2, pr.bkey);
+  }
+
+  private handlerFailed(err: unknown, m: CoapMessage, peer: PeerAddress, entry: DedupEntry): void {
     this.stats.handlerErrors++;
     this.log.error({ err, peer }, 'coap: request handler failed');
-    reply({ code: ResponseCode.InternalServerError });
+    this.sendResponse(m, peer, entry, { code: ResponseCode.InternalServerError }, undefined);
   }
 
   /**
@@ -846,7 +921,7 @@ export class CoapEndpoint implements ObservationHost {
     requested?: BlockValue, bkey?: string,
   ): void {
     if (this.closed) return;
-    let options: CoapOption[] = [...(res.options ?? [])];
+    let options: CoapOption[] = res.options === undefined ? [] : [...res.options];
     if ('contentFormat' in res && res.contentFormat !== undefined) options.push(uintOption(O.ContentFormat, res.contentFormat));
     let payload = toBytes(res.payload);
     if (observeSeq !== undefined) options.push({ number: O.Observe, value: encodeUint(observeSeq) });
@@ -858,8 +933,8 @@ export class CoapEndpoint implements ObservationHost {
         // Keep the whole body for the follow-up requests of the other blocks.
         const key = bkey ?? `${peerKey(peer)}|${bodyKey(m.code, m.options, m.payload)}`;
         // An ETag lets the client notice when two transfers of the resource interleave.
-        if (!options.some((o) => o.number === O.ETag)) options.push({ number: O.ETag, value: this.nextEtag() });
-        this.storedBodies.set(key, { code: res.code, options: options.filter((o) => o.number !== O.Observe && o.number !== O.Block1), payload: full }, this.clock.now());
+        if (!hasOption(options, O.ETag)) options.push({ number: O.ETag, value: this.nextEtag() });
+        this.storedBodies.set(key, { code: res.code, options: options.filter(notObserveOrBlock1), payload: full }, this.clock.now());
       }
       const num = reqB2?.num ?? 0;
       const size = blockSize(szx);
@@ -876,7 +951,8 @@ export class CoapEndpoint implements ObservationHost {
   private sendResponseMessage(m: CoapMessage, peer: PeerAddress, entry: DedupEntry, code: number, options: CoapOption[], payload: Uint8Array): void {
     const piggyback = m.type === MessageType.CON && entry.reply === undefined;
     const type = piggyback ? MessageType.ACK : m.type === MessageType.CON ? MessageType.CON : MessageType.NON;
-    const mid = piggyback ? m.messageId : this.nextMid(this.peerState(peer));
+    const pk = piggyback ? '' : peerKey(peer);
+    const mid = piggyback ? m.messageId : this.nextMid(this.peerState(peer, pk));
     let bytes: Uint8Array;
     try {
       bytes = encode({ type, code, messageId: mid, token: m.token, options, payload });
@@ -885,33 +961,31 @@ export class CoapEndpoint implements ObservationHost {
       bytes = encode({ type, code: ResponseCode.InternalServerError, messageId: mid, token: m.token, options: [], payload: EMPTY });
     }
     if (type === MessageType.CON) {
-      this.startTransmission(peer, mid, bytes, {
-        onAck: () => {}, onReset: () => {}, onGiveUp: () => this.log.debug({ peer }, 'coap: separate response never acknowledged'),
-      });
+      this.startTransmission(peer, pk, mid, bytes, IGNORE);
       return;
     }
     // Duplicates of the request get the same bytes again (RFC 7252 §4.5).
-    if (piggyback || m.type === MessageType.NON) entry.reply = bytes;
+    entry.reply = bytes;
     this.send(bytes, peer);
   }
 
   /** @internal ObservationHost */
   sendNotification(obs: ServerObservation, res: OutgoingResponse, confirmable: boolean, sequence: number | undefined): Promise<void> {
     if (this.closed) return Promise.reject(new CoapError('E_COAP_CLOSED', 'endpoint closed'));
-    const options: CoapOption[] = [...(res.options ?? [])];
+    const options: CoapOption[] = res.options === undefined ? [] : [...res.options];
     if (res.contentFormat !== undefined) options.push(uintOption(O.ContentFormat, res.contentFormat));
     let payload = toBytes(res.payload);
     if (payload.length > blockSize(this.szx)) {
       if (payload.length > this.maxBodySize) return Promise.reject(new CoapError('E_COAP_TOO_LARGE', 'notification body too large'));
-      if (!options.some((o) => o.number === O.ETag)) options.push({ number: O.ETag, value: this.nextEtag() });
+      if (!hasOption(options, O.ETag)) options.push({ number: O.ETag, value: this.nextEtag() });
       this.storedBodies.set(obs.requestKey, { code: res.code, options: [...options], payload }, this.clock.now());
       const size = blockSize(this.szx);
       options.push({ number: O.Block2, value: encodeBlock({ num: 0, more: true, szx: this.szx }) }, uintOption(O.Size2, payload.length));
       payload = payload.subarray(0, size);
     }
     if (sequence !== undefined) options.push({ number: O.Observe, value: encodeUint(sequence) });
-    const ps = this.peerState(obs.peer);
-    const mid = this.nextMid(ps);
+    const pk = peerKey(obs.peer);
+    const mid = this.nextMid(this.peerState(obs.peer, pk));
     let bytes: Uint8Array;
     try {
       bytes = encode({ type: confirmable ? MessageType.CON : MessageType.NON, code: res.code, messageId: mid, token: obs.token, options, payload });
@@ -919,18 +993,18 @@ export class CoapEndpoint implements ObservationHost {
       return Promise.reject(new CoapError('E_COAP_INVALID_ARGUMENT', (e as Error).message, { cause: e }));
     }
     if (!confirmable) {
-      this.nonNotifications.set(`${peerKey(obs.peer)}#${mid}`, obs, this.clock.now());
+      this.nonNotifications.set(`${pk}#${mid}`, obs, this.clock.now());
       this.send(bytes, obs.peer);
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      this.startTransmission(obs.peer, mid, bytes, {
-        onAck: () => resolve(),
-        onReset: () => {
+      this.startTransmission(obs.peer, pk, mid, bytes, {
+        acked: () => resolve(),
+        reset: () => {
           obs.end('reset');
           reject(new CoapError('E_COAP_RESET', 'observer answered the notification with RST'));
         },
-        onGiveUp: () => {
+        failed: () => {
           obs.end(this.closed ? 'closed' : 'timeout');
           reject(this.giveUpError('notification never acknowledged'));
         },
@@ -950,10 +1024,10 @@ export class CoapEndpoint implements ObservationHost {
     for (const o of [...this.serverObservations.values()]) o.end('closed');
     for (const o of [...this.clientObservations.values()]) o.end();
     for (const ps of this.peers.values()) ps.waiting.length = 0;
-    for (const ex of [...this.live]) ex.settle(new CoapError('E_COAP_CLOSED', 'endpoint closed'), undefined);
+    for (const ex of [...this.live]) this.settleExchange(ex, new CoapError('E_COAP_CLOSED', 'endpoint closed'), undefined);
     for (const t of [...this.outbox.values()]) {
       this.stopTransmission(t);
-      t.onGiveUp();
+      t.owner.failed();
     }
     this.peers.clear();
     this.dedup.clear();
@@ -963,7 +1037,11 @@ export class CoapEndpoint implements ObservationHost {
   }
 }
 
+const notObserve = (o: CoapOption): boolean => o.number !== O.Observe;
+const notObserveOrBlock1 = (o: CoapOption): boolean => o.number !== O.Observe && o.number !== O.Block1;
+const notBlockOption = (o: CoapOption): boolean => o.number !== O.Block1 && o.number !== O.Size1 && o.number !== O.Block2;
+
 function decodeBlockOption(options: readonly CoapOption[], number: number): BlockValue | undefined {
-  const v = options.find((o) => o.number === number);
+  const v = findOption(options, number);
   return v === undefined ? undefined : decodeBlock(v.value);
 }

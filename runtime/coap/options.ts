@@ -76,6 +76,17 @@ export function decodeUint(v: Uint8Array): number {
 }
 
 export function encodeString(s: string): Uint8Array {
+  // ASCII fast path: URI segments and queries are nearly always ASCII.
+  const n = s.length;
+  if (n <= 64) {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return textEncoder.encode(s);
+      out[i] = c;
+    }
+    return out;
+  }
   return textEncoder.encode(s);
 }
 
@@ -114,9 +125,13 @@ export function getStrings(options: readonly CoapOption[], number: number): stri
 
 /** Splits "/3/0/1" or "3/0/1" into Uri-Path options (an empty string is the root). */
 export function pathOptions(path: string | readonly string[], number: number = OptionNumber.UriPath): CoapOption[] {
-  const segs = typeof path === 'string' ? path.split('/').filter((s, i) => !(i === 0 && s === '')) : path;
-  if (segs.length === 1 && segs[0] === '') return [];
-  return segs.map((s) => stringOption(number, s));
+  const segs = typeof path === 'string' ? path.split('/') : path;
+  const out: CoapOption[] = [];
+  // A leading "/" gives an empty first segment that is not a path segment.
+  const first = typeof path === 'string' && segs[0] === '' ? 1 : 0;
+  if (segs.length - first === 1 && segs[first] === '') return out;
+  for (let i = first; i < segs.length; i++) out.push({ number, value: encodeString(segs[i] as string) });
+  return out;
 }
 
 /** Replaces (or removes, with undefined) every option of one number. */

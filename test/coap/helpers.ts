@@ -94,9 +94,9 @@ export class ManualClock implements Clock {
     return this.t;
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
+  setTimeout<T>(fn: (arg: T) => void, ms: number, arg: T): TimerHandle {
     const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
+    this.timers.set(id, { at: this.t + ms, fn: () => fn(arg) });
     return id as unknown as TimerHandle;
   }
 
