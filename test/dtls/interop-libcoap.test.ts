@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { spkiOf } from '../../runtime/dtls/rpk.js';
 import type { Datagram } from '../../runtime/transport/datagram-transport.js';
 import { DtlsError } from '../../runtime/dtls/dtls-error.js';
 import type { DtlsEvent } from '../../runtime/dtls/dtls-endpoint.js';
@@ -119,3 +125,64 @@ for (const lib of ['openssl', 'gnutls'] as const) {
     }
   });
 }
+
+// Raw public keys: libcoap's GnuTLS build supports RFC 7250 (its OpenSSL 3.0 build does not).
+const RPK_OK = haveCommand('coap-client-gnutls') && haveCommand('coap-server-gnutls');
+
+function rpkFiles(): { dir: string; clientPem: string; serverPem: string; clientSpki: Uint8Array; serverSpki: Uint8Array; clientKey: KeyObject; } {
+  const dir = mkdtempSync(join(tmpdir(), 'dtls-rpk-'));
+  const c = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const s = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const clientPem = join(dir, 'client.pem');
+  const serverPem = join(dir, 'server.pem');
+  writeFileSync(clientPem, String(c.privateKey.export({ type: 'sec1', format: 'pem' })));
+  writeFileSync(serverPem, String(s.privateKey.export({ type: 'sec1', format: 'pem' })));
+  return { dir, clientPem, serverPem, clientSpki: spkiOf(c.publicKey), serverSpki: spkiOf(s.publicKey), clientKey: c.privateKey };
+}
+
+test('coap-client-gnutls with a raw public key against our RPK server', { skip: !RPK_OK && 'coap-*-gnutls not installed' }, async () => {
+  const f = rpkFiles();
+  const serverKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+  const s = await echoServer({ pskStore: undefined, rpk: { privateKey: serverKey, verifyClientKey: (spki) => Buffer.from(spki).equals(Buffer.from(f.clientSpki)) } });
+  const events: DtlsEvent[] = [];
+  s.server.onEvent((e) => events.push(e));
+  s.server.onDatagram((d) => {
+    void s.server.send(coapAnswer(d.data, `key=${d.identity?.type === 'rpk' ? Buffer.from(d.identity.publicKey).equals(Buffer.from(f.clientSpki)) : false}`), d.peer).catch(() => undefined);
+  });
+  try {
+    const r = await run('coap-client-gnutls', ['-B', '3', '-M', f.clientPem, `coaps://127.0.0.1:${s.addr.port}/x`], 8000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /key=true/);
+    const est = events.find((e) => e.type === 'established');
+    assert.ok(est?.type === 'established' && est.cipherSuite === 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8');
+    // A key the server does not know is refused.
+    const other = rpkFiles();
+    const bad = await run('coap-client-gnutls', ['-B', '2', '-M', other.clientPem, `coaps://127.0.0.1:${s.addr.port}/x`], 8000);
+    assert.doesNotMatch(bad.stdout, /key=/);
+    assert.ok(events.some((e) => e.type === 'error' && e.error.code === 'E_DTLS_UNKNOWN_PEER_KEY'));
+    rmSync(other.dir, { recursive: true, force: true });
+    assert.equal(s.server.stats().internalErrors, 0);
+  } finally {
+    await s.server.close();
+    rmSync(f.dir, { recursive: true, force: true });
+  }
+});
+
+test('our RPK client against coap-server-gnutls with a raw public key', { skip: !RPK_OK && 'coap-*-gnutls not installed' }, async () => {
+  const f = rpkFiles();
+  const port = await freePortPair();
+  const proc = start('coap-server-gnutls', ['-A', '127.0.0.1', '-p', String(port), '-M', f.serverPem]);
+  const c = await client({ psk: undefined, rpk: { privateKey: f.clientKey, serverPublicKey: f.serverSpki }, retransmit: { initialMs: 250 } });
+  try {
+    await sleep(300);
+    const reply = nextDatagram(c, 5000);
+    await c.send(Uint8Array.of(0x40, 0x01, 0x12, 0x34), { address: '127.0.0.1', port: port + 1 });
+    const d = await reply;
+    assert.equal(d.data[1], 0x45);
+    assert.deepEqual(d.identity, { type: 'rpk', publicKey: f.serverSpki });
+  } finally {
+    await c.close();
+    proc.kill('SIGKILL');
+    rmSync(f.dir, { recursive: true, force: true });
+  }
+});
