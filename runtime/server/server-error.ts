@@ -1,0 +1,32 @@
+/** The server layer's one error type: a stable code, and the CoAP response it maps to. */
+export type ServerErrorCode =
+  /** A Register/Update query parameter is missing, repeated or malformed (4.00). */
+  | 'E_REG_PARAM'
+  /** The registration payload is not a valid list of object links (4.00). */
+  | 'E_REG_PAYLOAD'
+  /** The client asks for an LwM2M version this server does not speak (4.12, per Wakaama; clients fall back). */
+  | 'E_REG_VERSION'
+  /** Update or De-register for a registration that does not exist (4.04). */
+  | 'E_REG_UNKNOWN';
+
+const coapCodes: Record<ServerErrorCode, string> = {
+  E_REG_PARAM: '4.00',
+  E_REG_PAYLOAD: '4.00',
+  E_REG_VERSION: '4.12',
+  E_REG_UNKNOWN: '4.04',
+};
+
+export class ServerError extends Error {
+  override readonly name = 'ServerError';
+  constructor(
+    readonly code: ServerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** The CoAP response code to answer with, "4.00". */
+  get coapCode(): string {
+    return coapCodes[this.code];
+  }
+}
