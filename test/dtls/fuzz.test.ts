@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { spkiOf } from '../../runtime/dtls/rpk.js';
 import { test } from 'node:test';
 import { DtlsServer } from '../../runtime/dtls/dtls-server.js';
 import { DtlsClient } from '../../runtime/dtls/dtls-client.js';
@@ -7,6 +9,7 @@ import { parseRecords } from '../../runtime/dtls/record.js';
 import { parseHandshakeFragments } from '../../runtime/dtls/handshake-fragment.js';
 import { parseClientHello, parseHelloVerifyRequest, parseServerHello } from '../../runtime/dtls/handshake-hello.js';
 import { parseClientKeyExchangePsk } from '../../runtime/dtls/handshake-psk.js';
+import { parseCertificateRequest, parseCertificateVerify, parseRpkCertificate, parseServerKeyExchangeEcdhe } from '../../runtime/dtls/handshake-ecdhe.js';
 import { parseAlert } from '../../runtime/dtls/alert.js';
 import { MemoryHub } from './helpers/memory-link.js';
 import { KEY, KEYS } from './helpers/pair.js';
@@ -48,7 +51,12 @@ function mutate(next: () => number, d: Uint8Array, corpus: readonly Uint8Array[]
 test(`fuzz: ${ENDPOINT_INPUTS} mutated datagrams into live client/server handshakes, zero crashes`, async () => {
   const next = rng(SEED);
   const hub = new MemoryHub({ address: '127.0.0.1', port: 5684 });
-  const server = new DtlsServer(hub.server, { pskStore: (id) => KEYS.get(id), retransmit: { initialMs: 5, maxAttempts: 2 }, maxPeers: 64 });
+  const serverKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const clientKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const server = new DtlsServer(hub.server, {
+    pskStore: (id) => KEYS.get(id), retransmit: { initialMs: 5, maxAttempts: 2 }, maxPeers: 64,
+    rpk: { privateKey: serverKey.privateKey, verifyClientKey: () => true },
+  });
   server.onDatagram((d) => { void server.send(d.data, d.peer).catch(() => undefined); });
   const corpus: Uint8Array[] = [];
   let inputs = 0;
@@ -81,7 +89,11 @@ test(`fuzz: ${ENDPOINT_INPUTS} mutated datagrams into live client/server handsha
   for (let port = 10_000; inputs < ENDPOINT_INPUTS && Date.now() - started < BUDGET_MS; port++) {
     sessions++;
     // Half the sessions use RFC 9146 connection IDs, so CID records get their share of mutants.
-    const c = new DtlsClient(hub.clientTransport(port), { psk: { identity: 'dev1', key: KEY }, retransmit: { initialMs: 5, maxAttempts: 2 }, connectionId: port % 2 === 0 });
+    // Every third session uses raw public keys (ECDHE_ECDSA), the others PSK.
+    const creds = port % 3 === 0
+      ? { rpk: { privateKey: clientKey.privateKey, serverPublicKey: spkiOf(serverKey.publicKey) } }
+      : { psk: { identity: 'dev1', key: KEY } };
+    const c = new DtlsClient(hub.clientTransport(port), { ...creds, retransmit: { initialMs: 5, maxAttempts: 2 }, connectionId: port % 2 === 0 });
     c.onDatagram(() => undefined);
     c.onEvent((e) => { if (e.type === 'error') failures.set(e.error.code, (failures.get(e.error.code) ?? 0) + 1); });
     try {
@@ -145,6 +157,10 @@ test(`fuzz: ${PARSER_INPUTS} inputs into the record and handshake parsers throw 
           check(() => parseServerHello(f.body));
           check(() => parseHelloVerifyRequest(f.body));
           check(() => parseClientKeyExchangePsk(f.body));
+          check(() => parseServerKeyExchangeEcdhe(f.body));
+          check(() => parseRpkCertificate(f.body));
+          check(() => parseCertificateRequest(f.body));
+          check(() => parseCertificateVerify(f.body));
         }
       });
     }
