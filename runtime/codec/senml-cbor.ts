@@ -6,7 +6,7 @@
 import type { LwM2MRecord } from '../model/record.js';
 import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
-import { cborDecode, cborEncode, cborIntegerOut } from './cbor-engine.js';
+import { cborDecode, cborEncode } from './cbor-engine.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
 import { resetSenmlIn, senmlIn, SenmlResolver, setField, writeSenml, type SenmlIn, type SenmlOut, type SenmlSink } from './senml-records.js';
 import type { SenmlField, SenmlWire } from './senml-value.js';
@@ -20,8 +20,9 @@ class CborItems implements SenmlSink {
     const m = new Map<number | string, unknown>();
     if (bn !== undefined) m.set(-2, bn);
     if (n !== undefined) m.set(0, n);
-    if (field !== undefined) m.set(SENML_LABEL[field], typeof value === 'number' || typeof value === 'bigint' ? cborIntegerOutIfIntegral(value) : value);
-    if (t !== undefined) m.set(6, cborIntegerOutIfIntegral(t));
+    // Numbers as they are: integer resources already come as bigint beyond 32 bits.
+    if (field !== undefined) m.set(SENML_LABEL[field], value);
+    if (t !== undefined) m.set(6, t);
     this.items.push(m);
   }
 }
@@ -31,10 +32,6 @@ export function senmlCborItems(recs: readonly SenmlOut[]): Map<number | string, 
   const c = new CborItems();
   for (const r of recs) c.record(r.bn, r.n, r.t, r.field, r.value);
   return c.items;
-}
-
-function cborIntegerOutIfIntegral(v: number | bigint): number | bigint {
-  return typeof v === 'bigint' || Number.isInteger(v) ? cborIntegerOut(v) : v;
 }
 
 export function encodeSenmlCbor(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): Uint8Array {

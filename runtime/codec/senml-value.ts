@@ -57,11 +57,18 @@ export function parseObjectLink(s: string, path: PathRef, offset?: number): Obje
 /** The wire value of a typed value (after checking it). */
 export function toSenmlWire(value: ResourceValue, res: ResourceDescriptor): SenmlWire {
   switch (res.type) {
-    case 'time': return timeToSeconds(value as Date);
+    // Integers beyond 32 bits as bigint: cbor-x writes such numbers as float64, and a
+    // float resource with an integral value must stay a float (so only these types).
+    case 'integer': case 'unsignedInteger': return wideAsBigint(value as number | bigint);
+    case 'time': return wideAsBigint(timeToSeconds(value as Date));
     case 'objlnk': return formatObjectLink(value as ObjectLink);
     case 'corelnk': return formatCoreLinks(value as never);
     default: return value as SenmlWire;
   }
+}
+
+function wideAsBigint(v: number | bigint): number | bigint {
+  return typeof v === 'number' && (v > 0xffffffff || v < -0x100000000) ? BigInt(v) : v;
 }
 
 /** A typed value from the wire, refusing the wrong field for the resource's type. */
