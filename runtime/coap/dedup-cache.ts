@@ -7,6 +7,8 @@
 
 export interface DedupEntry {
   expiresAt: number;
+  /** The token of the message, to tell a retransmission from a message ID reused too early. */
+  token: string;
   /** The bytes sent in reply (piggybacked response, empty ACK or RST); none while the handler runs. */
   reply: Uint8Array | undefined;
 }
@@ -31,11 +33,11 @@ export class DedupCache {
     return e;
   }
 
-  add(key: string, expiresAt: number, now: number): DedupEntry {
+  add(key: string, token: string, expiresAt: number, now: number): DedupEntry {
     this.sweep(now);
     // Re-inserting moves a reused message ID to the back, keeping the order by expiry.
     this.map.delete(key);
-    const e: DedupEntry = { expiresAt, reply: undefined };
+    const e: DedupEntry = { expiresAt, token, reply: undefined };
     this.map.set(key, e);
     while (this.map.size > this.maxEntries) {
       const first = this.map.keys().next().value as string;

@@ -56,6 +56,8 @@ export interface EndpointStats {
   internalErrors: number;
   sendErrors: number;
   unmatched: number;
+  /** Messages whose ID was still in the duplicate cache under another token. */
+  messageIdReuse: number;
 }
 
 interface PeerState {
@@ -199,7 +201,7 @@ export class CoapEndpoint implements ObservationHost {
   readonly times: DerivedTimes;
   readonly stats: EndpointStats = {
     received: 0, sent: 0, malformed: 0, duplicates: 0, retransmissions: 0, resetsSent: 0,
-    resetsReceived: 0, handlerErrors: 0, internalErrors: 0, sendErrors: 0, unmatched: 0,
+    resetsReceived: 0, handlerErrors: 0, internalErrors: 0, sendErrors: 0, unmatched: 0, messageIdReuse: 0,
   };
 
   private readonly transport: DatagramTransport;
@@ -732,14 +734,15 @@ export class CoapEndpoint implements ObservationHost {
   private receiveSeparateResponse(m: CoapMessage, d: Datagram, pk: string): void {
     const now = this.clock.now();
     const dkey = `${pk}#${m.messageId}`;
+    const tk = tokenKey(m.token);
     const dup = this.dedup.get(dkey, now);
-    if (dup !== undefined) {
+    if (dup !== undefined && dup.token === tk) {
       this.stats.duplicates++;
       if (dup.reply !== undefined) this.send(dup.reply, d.peer);
       return;
     }
-    const entry = this.dedup.add(dkey, now + (m.type === MessageType.CON ? this.times.exchangeLifetimeMs : this.times.nonLifetimeMs), now);
-    const tkey = `${pk}|${tokenKey(m.token)}`;
+    const entry = this.dedup.add(dkey, tk, now + (m.type === MessageType.CON ? this.times.exchangeLifetimeMs : this.times.nonLifetimeMs), now);
+    const tkey = `${pk}|${tk}`;
     const ex = this.pending.get(tkey);
     const obs = ex === undefined ? this.clientObservations.get(tkey) : undefined;
     if (ex === undefined && obs === undefined) {
@@ -784,14 +787,20 @@ export class CoapEndpoint implements ObservationHost {
     const now = this.clock.now();
     const peer = d.peer;
     const dkey = `${pk}#${m.messageId}`;
+    const tk = tokenKey(m.token);
     const dup = this.dedup.get(dkey, now);
+    // A duplicate (same message ID and token): resend what we answered; while the handler runs,
+    // stay silent. The same ID with another token is a peer reusing IDs within EXCHANGE_LIFETIME
+    // (bound to happen above ~265 messages/s per peer): treated as a new message, not dropped.
     if (dup !== undefined) {
-      // A duplicate: resend what we answered; while the handler runs, stay silent.
-      this.stats.duplicates++;
-      if (dup.reply !== undefined) this.send(dup.reply, peer);
-      return;
+      if (dup.token === tk) {
+        this.stats.duplicates++;
+        if (dup.reply !== undefined) this.send(dup.reply, peer);
+        return;
+      }
+      this.stats.messageIdReuse++;
     }
-    const entry = this.dedup.add(dkey, now + (m.type === MessageType.CON ? this.times.exchangeLifetimeMs : this.times.nonLifetimeMs), now);
+    const entry = this.dedup.add(dkey, tk, now + (m.type === MessageType.CON ? this.times.exchangeLifetimeMs : this.times.nonLifetimeMs), now);
 
     const bad = firstBadCriticalOption(m.options);
     if (bad !== undefined) return this.sendResponse(m, peer, entry, { code: ResponseCode.BadOption, payload: `unsupported critical option ${bad}` }, undefined);

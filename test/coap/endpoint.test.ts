@@ -124,6 +124,21 @@ test('a duplicated CON request runs the handler once and gets the same response 
   await server.close();
 });
 
+test('a message ID reused with another token is a new request, not a duplicate', async () => {
+  const server = await udpEndpoint();
+  let runs = 0;
+  server.onRequest(() => ({ code: ResponseCode.Changed, payload: `run ${++runs}` }));
+  const raw = await RawPeer.open();
+  raw.send(msg({ code: 2, messageId: 5, token: Uint8Array.of(1) }), server.address());
+  await raw.waitFor(1);
+  raw.send(msg({ code: 2, messageId: 5, token: Uint8Array.of(2) }), server.address());
+  const second = parsed(await raw.waitFor(2));
+  assert.deepEqual([...second.token], [2]);
+  assert.equal(runs, 2);
+  assert.equal(server.stats.messageIdReuse, 1);
+  assert.equal(server.stats.duplicates, 0);
+});
+
 test('a duplicate arriving while a slow handler runs is ignored, later ones get the empty ACK again', async () => {
   const server = await udpEndpoint({ separateResponseDelayMs: 30 });
   let runs = 0;
