@@ -130,7 +130,10 @@ const NO_DESCRIPTORS: CodecOptions = { resolve: () => undefined };
 
 /** A Read-/Observe-Composite request body: SenML records with names only. */
 export function encodeCompositeRequest(format: number, paths: readonly LwM2MPath[]): Uint8Array {
-  return encodeRecords(format === ContentFormat.SENML_JSON || format === ContentFormat.SENML_CBOR ? format : -1, paths.map((path) => ({ path })), NO_DESCRIPTORS);
+  if (format !== ContentFormat.SENML_JSON && format !== ContentFormat.SENML_CBOR) {
+    throw new CodecError('E_UNSUPPORTED_FORMAT', `composite requests are SenML JSON (110) or SenML CBOR (112), not ${format}`);
+  }
+  return encodeRecords(format, paths.map((path) => ({ path })), NO_DESCRIPTORS);
 }
 
 export function decodeCompositeRequest(format: number, bytes: Uint8Array, opts?: { maxBytes?: number }): LwM2MPath[] {
