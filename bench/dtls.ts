@@ -1,8 +1,11 @@
 /**
- * DTLS benchmark over loopback UDP, ours on both ends in one process (so each figure pays for
- * both sides' CPU): full PSK handshakes per second, and the request/response rate through
- * DTLS compared with plain UDP in the same run. Last line: one JSON object.
+ * DTLS benchmark over loopback UDP: full and resumed PSK handshakes per second (clients in a
+ * child process; also per second of the server's own CPU, the "one core" figure), and the
+ * request/response rate through DTLS against plain UDP in the same run (both ends in this
+ * process, so both pay). Last line: one JSON object.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { UdpTransport } from '../runtime/transport/udp.js';
 import type { DatagramTransport, PeerAddress } from '../runtime/transport/datagram-transport.js';
 import { DtlsServer } from '../runtime/dtls/dtls-server.js';
@@ -14,26 +17,51 @@ const CONCURRENCY = 8;
 const WINDOW = 32;
 const PAYLOAD = new Uint8Array(64).fill(0x61);
 
-async function handshakes(): Promise<{ perSecond: number; count: number }> {
-  const server = new DtlsServer(await UdpTransport.bind(), { pskStore: () => KEY, maxPeers: 100_000 });
-  const addr = server.address();
+/** The client side of the handshake load, run in a child process so the server has its own. */
+async function loadClients(port: number, mode: 'full' | 'resumed'): Promise<void> {
+  const target = { address: '127.0.0.1', port };
   const deadline = Date.now() + SECONDS * 1000;
   let count = 0;
-  const started = Date.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     // One socket per worker, reused: socket set-up is not what we measure.
     const udp = await UdpTransport.bind();
+    const resumer = new DtlsClient(keepOpen(udp), { psk: { identity: 'bench', key: KEY } });
     while (Date.now() < deadline) {
-      const c = new DtlsClient(keepOpen(udp), { psk: { identity: 'bench', key: KEY } });
-      await c.connect(addr);
+      if (mode === 'resumed') {
+        await resumer.connect(target);
+        resumer.disconnect(target);
+      } else {
+        const c = new DtlsClient(keepOpen(udp), { psk: { identity: 'bench', key: KEY }, resumeSessions: false });
+        await c.connect(target);
+        await c.close();
+      }
       count++;
-      await c.close();
     }
+    await resumer.close();
     await udp.close();
   }));
+  console.log(JSON.stringify({ count }));
+}
+
+/** Handshakes per second of wall time, and per second of the server's own CPU time. */
+async function handshakes(mode: 'full' | 'resumed'): Promise<{ perSecond: number; perServerCpuSecond: number; count: number }> {
+  const server = new DtlsServer(await UdpTransport.bind(), { pskStore: () => KEY, maxPeers: 100_000 });
+  const port = server.address().port;
+  const cpu0 = process.cpuUsage();
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--load', String(port), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  await new Promise<void>((resolve) => child.on('close', () => resolve()));
   const elapsed = (Date.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const stats = server.stats();
   await server.close();
-  return { perSecond: count / elapsed, count };
+  const count = mode === 'resumed' ? stats.handshakesResumed : stats.handshakesCompleted;
+  if (!out.includes('count')) throw new Error('load generator failed');
+  // The child's start-up (tsx) is in the wall time: count from the server's side, over the load window.
+  const window = Math.min(elapsed, SECONDS);
+  return { perSecond: count / window, perServerCpuSecond: count / ((cpu.user + cpu.system) / 1e6), count };
 }
 
 /** The same transport, whose close() leaves the socket open for the next client. */
@@ -69,8 +97,10 @@ async function requestRate(serverT: DatagramTransport, clientT: DatagramTranspor
 }
 
 async function main(): Promise<void> {
-  const hs = await handshakes();
-  console.log(`full PSK handshakes: ${hs.count} in ${SECONDS}s, ${hs.perSecond.toFixed(0)}/s (both ends in one process, ${CONCURRENCY} at once)`);
+  const hs = await handshakes('full');
+  console.log(`full PSK handshakes: ${hs.count} in ${SECONDS}s: ${hs.perSecond.toFixed(0)}/s; ${hs.perServerCpuSecond.toFixed(0)} per second of server CPU (clients in another process, ${CONCURRENCY} at once)`);
+  const rs = await handshakes('resumed');
+  console.log(`resumed PSK handshakes: ${rs.count} in ${SECONDS}s: ${rs.perSecond.toFixed(0)}/s; ${rs.perServerCpuSecond.toFixed(0)} per second of server CPU`);
 
   const plainServer = await UdpTransport.bind();
   const plainClient = await UdpTransport.bind();
@@ -90,6 +120,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     bench: 'dtls',
     psk_handshakes_per_s: Math.round(hs.perSecond),
+    psk_handshakes_per_server_cpu_s: Math.round(hs.perServerCpuSecond),
+    resumed_handshakes_per_s: Math.round(rs.perSecond),
+    resumed_handshakes_per_server_cpu_s: Math.round(rs.perServerCpuSecond),
     dtls_rps: Math.round(encrypted),
     plain_udp_rps: Math.round(plain),
     ratio_vs_plain: Number((encrypted / plain).toFixed(3)),
@@ -98,4 +131,5 @@ async function main(): Promise<void> {
   }));
 }
 
-await main();
+if (process.argv[2] === '--load') await loadClients(Number(process.argv[3]), process.argv[4] === 'resumed' ? 'resumed' : 'full');
+else await main();

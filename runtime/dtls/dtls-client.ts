@@ -105,13 +105,15 @@ export class DtlsClient extends DtlsEndpoint {
     conn.handleRecord(rec);
   }
 
-  private settle(key: string, conn: Connection | undefined, error: DtlsError | undefined): void {
+  /** Resolves or rejects whoever waits for this peer; the error is built only if someone waits. */
+  private settle(key: string, conn: Connection | undefined, error: DtlsError | (() => DtlsError) | undefined): void {
     const list = this.waiters.get(key);
     if (list === undefined) return;
     this.waiters.delete(key);
+    const err = typeof error === 'function' ? error() : error ?? new DtlsError('E_DTLS_CLOSED', 'session ended');
     for (const w of list) {
       if (conn !== undefined) w.resolve(conn);
-      else w.reject(error ?? new DtlsError('E_DTLS_CLOSED', 'session ended'));
+      else w.reject(err);
     }
   }
 
@@ -128,7 +130,7 @@ export class DtlsClient extends DtlsEndpoint {
     // A failed handshake may be the cached session's fault: start afresh next time.
     if (error !== undefined && !conn.isEstablished) this.sessions?.delete(peerKey(conn.peer));
     super.ended(conn, error);
-    this.settle(peerKey(conn.peer), undefined, error ?? new DtlsError('E_DTLS_CLOSED', 'session closed'));
+    this.settle(peerKey(conn.peer), undefined, error ?? (() => new DtlsError('E_DTLS_CLOSED', 'session closed')));
   }
 
   override async close(): Promise<void> {
