@@ -1,0 +1,10 @@
+/** lwm2m-sdk/server: the LwM2M server. */
+export { LwM2MServer, type LwM2MServerOptions, type ServerEvents } from './lwm2m-server.js';
+export { RemoteClient, attributeQuery, type ClientObservationHandle } from './remote-client.js';
+export { remoteObject } from './remote-handles.js';
+export { MemoryRegistrationStore, type RegistrationStore } from './registration-store.js';
+export type { Registration } from './registration.js';
+export type { RegisteredObject, RegisteredObjects } from './registered-objects.js';
+export { defaultObjectVersion, parseRegisteredObjects } from './registered-objects.js';
+export { parseRegisterParams, parseUpdateParams, supportedVersions, type Lwm2mVersion, type RegistrationParams, type UpdateParams } from './registration-params.js';
+export { ServerError, type ServerErrorCode } from './server-error.js';

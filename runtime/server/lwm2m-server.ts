@@ -1,0 +1,144 @@
+/**
+ * The LwM2M server: the registration interface on one CoAP endpoint, registrations in a
+ * store (in memory by default), lifetime expiry, events, and device management of each
+ * registered client by path or through generated object types.
+ */
+import { EventEmitter } from 'node:events';
+import type { Registry } from '../../registry/create-registry.js';
+import { coreRegistry } from '../../registry/index.js';
+import { ResponseCode } from '../coap/codes.js';
+import { CoapEndpoint, type EndpointOptions } from '../coap/endpoint.js';
+import { silentLogger, type Logger } from '../coap/logger.js';
+import type { IncomingRequest, OutgoingResponse } from '../coap/request.js';
+import type { DatagramTransport, PeerAddress } from '../transport/datagram-transport.js';
+import { UdpTransport } from '../transport/udp.js';
+import { handleRegistration } from './registration-interface.js';
+import type { Registration } from './registration.js';
+import { MemoryRegistrationStore, type RegistrationStore } from './registration-store.js';
+import { RemoteClient } from './remote-client.js';
+
+export interface LwM2MServerOptions {
+  /** UDP port to listen on; 5683 by default, 0 for any. Ignored when `transport` is given. */
+  readonly port?: number;
+  /** Local address; 127.0.0.1 by default. */
+  readonly address?: string;
+  /** A transport of your own (DTLS, or UDP bound elsewhere). */
+  readonly transport?: DatagramTransport;
+  readonly store?: RegistrationStore;
+  /** Object descriptors of the objects clients may register; the core objects by default. */
+  readonly registry?: Registry;
+  /** pino-shaped; silent by default. */
+  readonly logger?: Logger;
+  /** Deadline of each request to a client (ms); 30 s by default. */
+  readonly requestTimeoutMs?: number;
+  /** How often lifetimes are checked (ms); 1 s by default. */
+  readonly expiryCheckMs?: number;
+  /** Wall clock in ms; Date.now by default (tests give their own). */
+  readonly now?: () => number;
+  /** Options of the CoAP endpoint (transmission parameters, limits). */
+  readonly coap?: Omit<EndpointOptions, 'transport' | 'logger'>;
+}
+
+export interface ServerEvents {
+  registered: [registration: Registration, replaced: Registration | undefined];
+  updated: [registration: Registration, previous: Registration];
+  deregistered: [registration: Registration];
+  expired: [registration: Registration];
+}
+
+export class LwM2MServer extends EventEmitter<ServerEvents> {
+  readonly store: RegistrationStore;
+  readonly registry: Registry;
+  readonly #options: LwM2MServerOptions;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #coap: CoapEndpoint | undefined;
+  #expiryTimer: NodeJS.Timeout | undefined;
+  readonly #clients = new Map<string, RemoteClient>();
+
+  constructor(options: LwM2MServerOptions = {}) {
+    super();
+    this.#options = options;
+    this.store = options.store ?? new MemoryRegistrationStore();
+    this.registry = options.registry ?? coreRegistry;
+    this.#log = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    if (this.#coap) return;
+    const transport = this.#options.transport ?? (await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? 5683 }));
+    const coap = new CoapEndpoint({ maxPeers: 1_000_000, ...this.#options.coap, transport, logger: this.#log });
+    coap.onRequest((req) => this.#onRequest(req));
+    this.#coap = coap;
+    this.#expiryTimer = setInterval(() => void this.#expire(), this.#options.expiryCheckMs ?? 1000);
+    this.#expiryTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    await this.#coap?.close();
+    this.#coap = undefined;
+  }
+
+  address(): PeerAddress {
+    return this.#endpoint().address();
+  }
+
+  /** Device management of one endpoint; the handle looks the registration up on each call. */
+  client(endpoint: string): RemoteClient {
+    let c = this.#clients.get(endpoint);
+    if (c === undefined) {
+      c = new RemoteClient(endpoint, { coap: this.#endpoint(), store: this.store, registry: this.registry, timeoutMs: this.#options.requestTimeoutMs ?? 30_000 });
+      this.#clients.set(endpoint, c);
+    }
+    return c;
+  }
+
+  async #onRequest(req: IncomingRequest): Promise<OutgoingResponse> {
+    const answer = await handleRegistration(req, {
+      store: this.store,
+      now: this.#now,
+      log: this.#log,
+      events: {
+        registered: (r, replaced) => {
+          this.#log.info({ endpoint: r.endpoint, id: r.id, lifetime: r.lifetime, lwm2m: r.lwm2mVersion }, 'registered');
+          this.#emit('registered', r, replaced);
+        },
+        updated: (r, previous) => this.#emit('updated', r, previous),
+        deregistered: (r) => {
+          this.#clients.delete(r.endpoint);
+          this.#emit('deregistered', r);
+        },
+      },
+    });
+    return answer ?? { code: ResponseCode.NotFound };
+  }
+
+  async #expire(): Promise<void> {
+    try {
+      for (const r of await this.store.removeExpired(this.#now())) {
+        this.#log.info({ endpoint: r.endpoint, id: r.id }, 'registration expired');
+        this.#clients.delete(r.endpoint);
+        this.#emit('expired', r);
+      }
+    } catch (e) {
+      this.#log.error({ err: e }, 'expiry check failed');
+    }
+  }
+
+  /** A listener that throws is the application's bug: logged, never the protocol's problem. */
+  #emit<K extends keyof ServerEvents>(event: K, ...args: ServerEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: ServerEvents[K]) => boolean)(event, ...args);
+    } catch (e) {
+      this.#log.error({ err: e, event }, 'an event listener threw');
+    }
+  }
+
+  #endpoint(): CoapEndpoint {
+    if (!this.#coap) throw new Error('the server is not started: call start() first');
+    return this.#coap;
+  }
+}
