@@ -8,6 +8,7 @@ import type { CoapResponse, RequestInit } from './request.js';
 /** What the endpoint does for an observation. */
 export interface ClientObservationHost {
   cancelObservation(obs: ClientObservation, init: RequestInit): Promise<CoapResponse>;
+  reregisterObservation(obs: ClientObservation, init: RequestInit): Promise<CoapResponse>;
   forgetClientObservation(obs: ClientObservation): void;
 }
 
@@ -41,13 +42,23 @@ export class ClientObservation {
     return this.host.cancelObservation(this, rest);
   }
 
+  /**
+   * Re-registers (RFC 7641 §3.3.1): GET with Observe=0 on the same token, e.g. after the
+   * server restarted or Max-Age ran out. Resolves with the fresh response.
+   */
+  reregister(): Promise<CoapResponse> {
+    const { signal: _s, ...rest } = this.init;
+    return this.host.reregisterObservation(this, rest);
+  }
+
   /** Forgets the observation locally; the next notification is answered with RST (RFC 7641 §3.6). */
   forget(): void {
     this.end();
   }
 
-  /** @internal */
+  /** @internal (re)starts ordering from the registration response's sequence number. */
   accept(seq: number, now: number): void {
+    this.ended = false;
     this.lastSeq = seq;
     this.lastAt = now;
   }

@@ -339,6 +339,17 @@ export class CoapEndpoint implements ObservationHost {
     return this.toResponse(r.message, obs.peer, r.identity, undefined);
   }
 
+  /** @internal GET with Observe=0 on the observation's token again. */
+  async reregisterObservation(obs: ClientObservation, init: RequestInit): Promise<CoapResponse> {
+    this.clientObservations.set(obs.key, obs);
+    const r = await this.requestMessage(obs.peer, init, uintOption(O.Observe, 0), obs.token, obs);
+    const seq = getUint(r.message.options, O.Observe);
+    if (seq === undefined || r.message.code >> 5 !== 2) obs.end();
+    else obs.accept(seq, this.clock.now());
+    obs.response = this.toResponse(r.message, obs.peer, r.identity, undefined);
+    return obs.response;
+  }
+
   /** @internal */
   forgetClientObservation(obs: ClientObservation): void {
     if (this.clientObservations.get(obs.key) === obs) this.clientObservations.delete(obs.key);

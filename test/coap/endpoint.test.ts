@@ -303,3 +303,14 @@ test('the Uri-Path of the root and helper options', () => {
   assert.deepEqual(getStrings(pathOptions('/a/b'), OptionNumber.UriPath), ['a', 'b']);
   assert.deepEqual(getStrings([stringOption(OptionNumber.UriQuery, 'lt=60')], OptionNumber.UriQuery), ['lt=60']);
 });
+
+test('bad input is logged through a pino logger (silent without one)', async () => {
+  const { default: pino } = await import('pino');
+  const lines: { reason?: string; msg?: string }[] = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s) as { reason?: string; msg?: string }); } });
+  const server = await udpEndpoint({ logger });
+  const raw = await RawPeer.open();
+  raw.send(Uint8Array.of(0x40, 1, 0, 1, 0xff), server.address());
+  await raw.waitFor(1);
+  assert.ok(lines.some((l) => l.reason === 'payload marker without payload' && l.msg === 'coap: malformed datagram'), JSON.stringify(lines));
+});

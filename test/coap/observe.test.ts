@@ -190,3 +190,19 @@ test('a server that does not accept: the handle is inactive; a failing handler e
   await client.close();
   await server.close();
 });
+
+test('the client re-registers on the same token; the server replaces the observation and notifications continue', async () => {
+  const { server, observers } = await observableServer();
+  const client = await udpEndpoint();
+  const got: string[] = [];
+  const obs = await client.observe(server.address(), { method: 'GET', path: '/r' }, (n) => got.push(text(n.payload)));
+  const res = await obs.reregister();
+  assert.equal(res.code, ResponseCode.Content);
+  assert.equal(observers.length, 2);
+  assert.equal(observers[0]!.endedBy, 'replaced');
+  assert.deepEqual([...observers[1]!.token], [...obs.token]);
+  await observers[1]!.notify({ code: ResponseCode.Content, payload: 'after' });
+  await until(() => got.length === 1);
+  assert.deepEqual(got, ['after']);
+  assert.equal(obs.active, true);
+});
