@@ -12,7 +12,22 @@ import type { ExecuteHandler, LocalExecutable, LocalResource } from './local.js'
 type Stored = ResourceValue | ReadonlyMap<number, ResourceValue>;
 type Source = Stored | (() => Stored | Promise<Stored>);
 
+/** A resource's whole value: one value, or resource instance id -> value for a multiple resource. */
+export type StoredResourceValue = Stored;
+
 export type ChangeListener = (instance: ObjectInstance, resourceId: number) => void;
+
+/** What an application throws from validateWrite()/validateDelete() to refuse a server's request. */
+export class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+  constructor(
+    message: string,
+    /** The CoAP answer: 4.00 Bad Request by default. */
+    readonly status: '4.00' | '4.01' | '4.03' | '4.05' = '4.00',
+  ) {
+    super(message);
+  }
+}
 
 export class ObjectInstance {
   readonly #values = new Map<number, Source>();
@@ -77,6 +92,49 @@ export class ObjectInstance {
     if (r.operations !== 'E' || handler === undefined) throw new ModelError('E_UNKNOWN_RESOURCE', `${this.#where(r)} has no Execute handler`);
     await handler(args);
   }
+
+  /** Whether the resource has a value (or a getter) or an Execute handler. */
+  has(resourceId: number): boolean {
+    return this.#values.has(resourceId) || this.#handlers.has(resourceId);
+  }
+
+  /** One instance of a multiple resource; undefined when absent. */
+  async readInstance(resourceId: number, resourceInstanceId: number): Promise<ResourceValue | undefined> {
+    const v = await this.read(resourceId);
+    return v instanceof Map ? v.get(resourceInstanceId) : undefined;
+  }
+
+  /**
+   * A server's write, all or nothing: every value is checked, then validateWrite() may
+   * refuse the whole set, then all are stored and the listeners told. `undefined` removes
+   * an optional resource's value. Values of multiple resources are whole maps.
+   */
+  async applyWrite(changes: ReadonlyMap<number, Stored | undefined>): Promise<void> {
+    const checked = new Map<number, Stored | undefined>();
+    for (const [id, value] of changes) {
+      const r = this.#resource(id);
+      if (r.operations === 'E') throw new ModelError('E_VALUE_TYPE', `${this.#where(r)} is an Execute resource and holds no value`);
+      if (value === undefined) {
+        if (r.mandatory) throw new ModelError('E_NODE_SHAPE', `${this.#where(r)} is mandatory and cannot be removed`);
+        checked.set(id, undefined);
+      } else checked.set(id, this.#check(r, value));
+    }
+    await this.validateWrite(checked);
+    for (const [id, value] of checked) {
+      if (value === undefined) this.#values.delete(id);
+      else this.#values.set(id, value);
+    }
+    for (const id of checked.keys()) for (const listener of this.#listeners) listener(this, id);
+  }
+
+  /**
+   * Hook: a server wants to store these (already type- and range-checked) values. Override
+   * in an application subclass and throw (RefusedError for a chosen status) to refuse.
+   */
+  validateWrite(_changes: ReadonlyMap<number, Stored | undefined>): void | Promise<void> {}
+
+  /** Hook: a server wants to delete this instance. Throw to refuse; release resources here. */
+  validateDelete(): void | Promise<void> {}
 
   /** Called after every change of a value through write()/set(); returns the unsubscribe. */
   onChange(listener: ChangeListener): () => void {

@@ -1,0 +1,241 @@
+/**
+ * LwM2MClient: a device built from object instances (instances of generated classes or
+ * application subclasses). Its servers are its Security (/0) and Server (/1) instances,
+ * or the `servers` option that creates them. One CoAP endpoint on one UDP socket
+ * registers with every server at once and answers their device-management requests.
+ */
+import type { ObjectDescriptor } from '../../registry/descriptor.js';
+import { CoapEndpoint } from '../coap/endpoint.js';
+import { type Logger, silentLogger } from '../coap/logger.js';
+import type { TransmissionParameters } from '../coap/parameters.js';
+import type { ObjectInstance } from '../genv1/object-instance.js';
+import type { DatagramTransport, PeerAddress } from '../transport/datagram-transport.js';
+import { peerKey } from '../transport/datagram-transport.js';
+import { UdpTransport } from '../transport/udp.js';
+import { ClientError } from './client-error.js';
+import type { CreateHook, DmContext, Requester } from './dm-context.js';
+import { createDmHandler } from './dm-handler.js';
+import { ObjectTree, type InstanceConstructor } from './object-tree.js';
+import { registerPayload, type Lwm2mVersion } from './register-payload.js';
+import { ServerRegistration, type RegistrationHost, type RegistrationState, type RetryPolicy } from './registration.js';
+import { instancesFromConfig, readServerAccounts, type ServerConfig } from './server-accounts.js';
+import { TypedEmitter } from './typed-emitter.js';
+import { AttributeStore } from './write-attributes.js';
+
+export interface LwM2MClientOptions {
+  /** The endpoint client name (ep). */
+  readonly endpoint: string;
+  /** The client's instances; Security/Server instances here describe its servers. */
+  readonly objects: readonly ObjectInstance[];
+  /** Objects supported without an instance yet (a server may Create them): generated object types or their classes. */
+  readonly objectTypes?: readonly ({ readonly descriptor: ObjectDescriptor; readonly Instance?: InstanceConstructor })[];
+  /** Servers to create Security (/0) and Server (/1) instances for (ids after any given ones). */
+  readonly servers?: readonly ServerConfig[];
+  /** The LwM2M version registered with first (default "1.1"); 4.12 makes it fall back. */
+  readonly lwm2mVersion?: Lwm2mVersion;
+  /** MSISDN sent as the sms parameter. */
+  readonly sms?: string;
+  /** Local address and port of the UDP socket (127.0.0.1, 0). */
+  readonly address?: string;
+  readonly port?: number;
+  /** A transport to use instead of a UDP socket of its own (DTLS, tests). */
+  readonly transport?: DatagramTransport;
+  /** CoAP transmission parameters (ACK_TIMEOUT, MAX_RETRANSMIT...). */
+  readonly coap?: Partial<TransmissionParameters>;
+  /** Back-off of failed registrations. */
+  readonly retry?: RetryPolicy;
+  /** Deadline of each Register/Update/De-register, ms (default CoAP MAX_TRANSMIT_WAIT). */
+  readonly requestTimeoutMs?: number;
+  /** Builds instances a server creates (default: the object's class, with the values sent). */
+  readonly onCreate?: CreateHook;
+  /**
+   * Answer device-management requests from peers that are not one of the client's servers,
+   * as if from the first server (tools like coap-client, tests). Off by default: others get 4.01.
+   */
+  readonly acceptUnknownPeers?: boolean;
+  /** Largest request payload decoded, bytes (codec default 1 MiB). */
+  readonly maxPayloadBytes?: number;
+  /** pino-shaped logger; silent by default. */
+  readonly logger?: Logger;
+}
+
+export interface RegistrationInfo {
+  readonly shortServerId: number;
+  readonly uri: string;
+  readonly lwm2mVersion: Lwm2mVersion;
+  /** "/rd/5a3f" */
+  readonly location: string;
+}
+
+export interface ClientEvents {
+  registered: RegistrationInfo;
+  updated: RegistrationInfo;
+  deregistered: { readonly shortServerId: number; readonly uri: string };
+  /** A Register or Update failed; `retryInMs` undefined means the client gave up on this server. */
+  registrationFailed: { readonly shortServerId: number; readonly uri: string; readonly error: ClientError; readonly attempt: number; readonly retryInMs: number | undefined };
+  /** The server answered 4.12: the client registers with an older LwM2M version. */
+  versionFallback: { readonly shortServerId: number; readonly from: Lwm2mVersion; readonly to: Lwm2mVersion };
+}
+
+export interface ServerStatus {
+  readonly shortServerId: number;
+  readonly uri: string;
+  readonly state: RegistrationState;
+  readonly lwm2mVersion: Lwm2mVersion;
+  readonly location: string | undefined;
+}
+
+export class LwM2MClient extends TypedEmitter<ClientEvents> {
+  readonly endpointName: string;
+  readonly tree = new ObjectTree();
+  readonly attributes = new AttributeStore();
+  readonly #options: LwM2MClientOptions;
+  readonly #log: Logger;
+  readonly #version: Lwm2mVersion;
+  #endpoint: CoapEndpoint | undefined;
+  #registrations: ServerRegistration[] = [];
+  #started = false;
+  #structureTimer: NodeJS.Immediate | undefined;
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor(options: LwM2MClientOptions) {
+    super();
+    if (typeof options.endpoint !== 'string' || options.endpoint === '') throw new ClientError('E_CLIENT_CONFIG', 'an endpoint name is required');
+    this.#options = options;
+    this.endpointName = options.endpoint;
+    this.#log = options.logger ?? silentLogger;
+    this.#version = options.lwm2mVersion ?? '1.1';
+    for (const t of options.objectTypes ?? []) this.tree.addType(t.descriptor, t.Instance);
+    for (const i of options.objects) this.tree.add(i);
+    if (options.servers !== undefined && options.servers.length > 0) {
+      const base = Math.max(-1, ...this.tree.instances(0).map((i) => i.id), ...this.tree.instances(1).map((i) => i.id)) + 1;
+      for (const i of instancesFromConfig(options.servers, this.#version, base)) this.tree.add(i);
+    }
+    this.tree.onStructureChange(() => this.#structureChanged());
+  }
+
+  /** The local address of the client's socket (after start()). */
+  address(): PeerAddress {
+    if (this.#endpoint === undefined) throw new ClientError('E_CLIENT_CONFIG', 'the client is not started');
+    return this.#endpoint.address();
+  }
+
+  /** Registration state per server, by ascending SSID. */
+  status(): ServerStatus[] {
+    return this.#registrations.map((r) => ({
+      shortServerId: r.shortServerId, uri: r.account.uri, state: r.state, lwm2mVersion: r.version,
+      location: r.location === undefined ? undefined : '/' + r.location.join('/'),
+    }));
+  }
+
+  /** Opens the socket and starts registering with every server; resolves before they answer. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    const accounts = await readServerAccounts(this.tree);
+    if (accounts.length === 0) throw new ClientError('E_CLIENT_CONFIG', 'no server: give Security (/0) and Server (/1) instances or the servers option');
+    const transport = this.#options.transport ?? (await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? 0 }));
+    const endpoint = new CoapEndpoint({ transport, logger: this.#log, ...(this.#options.coap === undefined ? {} : { parameters: this.#options.coap }) });
+    this.#endpoint = endpoint;
+    this.#started = true;
+    const host = this.#host(endpoint);
+    this.#registrations = accounts.map((a) => new ServerRegistration(host, a, this.#version));
+    endpoint.onRequest(createDmHandler(this.#dmContext(), (peer) => this.#requester(peer)));
+    // Lifetime or binding written by a server: tell it with an Update.
+    for (const r of this.#registrations) {
+      this.#unsubscribe.push(r.account.server.onChange((_, id) => { if (id === 1 || id === 7) this.#registrationOf(r.account.server)?.update(); }));
+    }
+    for (const r of this.#registrations) r.start();
+  }
+
+  /** De-registers from every server (unless `deregister: false`), then closes the socket. */
+  async stop(options: { deregister?: boolean } = {}): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    if (this.#structureTimer !== undefined) clearImmediate(this.#structureTimer);
+    for (const u of this.#unsubscribe.splice(0)) u();
+    await Promise.all(this.#registrations.map((r) => r.stop(options.deregister !== false)));
+    await this.#endpoint?.close();
+    this.#endpoint = undefined;
+  }
+
+  /** Adds an instance; registered servers hear of it through an Update. */
+  addInstance(instance: ObjectInstance): void {
+    this.tree.add(instance);
+  }
+
+  /** Removes an instance; registered servers hear of it through an Update. */
+  removeInstance(objectId: number, instanceId: number): boolean {
+    return this.tree.remove(objectId, instanceId);
+  }
+
+  /** Sends an Update now to one server (by SSID) or to all. */
+  triggerUpdate(shortServerId?: number): void {
+    for (const r of this.#registrations) if (shortServerId === undefined || r.shortServerId === shortServerId) r.update();
+  }
+
+  #structureChanged(): void {
+    if (!this.#started || this.#structureTimer !== undefined) return;
+    // Several changes in one turn (a Create and its hook's instances) make one Update.
+    this.#structureTimer = setImmediate(() => {
+      this.#structureTimer = undefined;
+      for (const r of this.#registrations) r.update({ payload: true });
+    });
+  }
+
+  #registrationOf(server: ObjectInstance): ServerRegistration | undefined {
+    return this.#registrations.find((r) => r.account.server === server);
+  }
+
+  #requester(peer: PeerAddress): Requester | undefined {
+    const key = peerKey(peer);
+    const r = this.#registrations.find((x) => x.peer !== undefined && peerKey(x.peer) === key);
+    if (r !== undefined) return { shortServerId: r.shortServerId, version: r.version };
+    if (this.#options.acceptUnknownPeers !== true) return undefined;
+    const first = this.#registrations[0];
+    return { shortServerId: first?.shortServerId ?? 0, version: first?.version ?? this.#version };
+  }
+
+  #dmContext(): DmContext {
+    return {
+      tree: this.tree,
+      attributes: this.attributes,
+      log: this.#log,
+      create: this.#options.onCreate,
+      maxPayloadBytes: this.#options.maxPayloadBytes,
+      executed: (instance, resourceId) => {
+        // Registration Update Trigger: the client sends the Update itself, after the 2.04.
+        if (instance.descriptor.id === 1 && resourceId === 8) {
+          const r = this.#registrationOf(instance);
+          if (r !== undefined) setImmediate(() => r.update());
+        }
+      },
+    };
+  }
+
+  #host(endpoint: CoapEndpoint): RegistrationHost {
+    const info = (r: ServerRegistration): RegistrationInfo => ({
+      shortServerId: r.shortServerId, uri: r.account.uri, lwm2mVersion: r.version, location: '/' + (r.location ?? []).join('/'),
+    });
+    return {
+      endpoint,
+      endpointName: this.endpointName,
+      sms: this.#options.sms,
+      retry: this.#options.retry ?? {},
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+      log: this.#log,
+      payload: (v) => registerPayload(this.tree, v),
+      account: async (ssid) => (await readServerAccounts(this.tree)).find((a) => a.shortServerId === ssid),
+      registered: (r) => {
+        this.#log.info({ ssid: r.shortServerId, location: r.location }, 'registered');
+        this.emit('registered', info(r));
+      },
+      updated: (r) => this.emit('updated', info(r)),
+      deregistered: (r) => this.emit('deregistered', { shortServerId: r.shortServerId, uri: r.account.uri }),
+      failed: (r, error, attempt, retryInMs) => {
+        this.#log.warn({ ssid: r.shortServerId, code: error.code, err: error.message, retryInMs }, 'registration failed');
+        this.emit('registrationFailed', { shortServerId: r.shortServerId, uri: r.account.uri, error, attempt, retryInMs });
+      },
+      versionFallback: (r, from, to) => this.emit('versionFallback', { shortServerId: r.shortServerId, from, to }),
+    };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The servers a client registers with, read from its Security (/0) and Server (/1)
+ * instances: each non-bootstrap Security instance names a URI and a Short Server ID, and
+ * the Server instance with that SSID gives lifetime and binding. Also builds those two
+ * instances from the convenient `servers` option.
+ */
+import {
+  LwM2MSecurity, LwM2MSecurity_v1_0, LwM2MSecurity_v1_1, LwM2MServer, LwM2MServer_v1_0, LwM2MServer_v1_1,
+} from '../../registry/index.js';
+import type { ObjectInstance } from '../genv1/object-instance.js';
+import { ClientError } from './client-error.js';
+import type { ObjectTree } from './object-tree.js';
+import type { Lwm2mVersion } from './register-payload.js';
+
+/** One server as the `servers` option describes it. */
+export interface ServerConfig {
+  /** coap://host:port (5683 when absent). coaps:// is not wired to DTLS yet. */
+  readonly uri: string;
+  /** 1..65534. */
+  readonly shortServerId: number;
+  /** Seconds; 86400 when absent. */
+  readonly lifetime?: number;
+  /** Binding letters (U, T, S, N; Q for queue mode); "U" when absent. */
+  readonly binding?: string;
+}
+
+/** A server account as registration uses it. */
+export interface ServerAccount {
+  readonly shortServerId: number;
+  readonly uri: string;
+  readonly host: string;
+  readonly port: number;
+  readonly lifetime: number;
+  /** Binding letters without Q. */
+  readonly binding: string;
+  readonly queueMode: boolean;
+  /** The /1 instance of this server. */
+  readonly server: ObjectInstance;
+}
+
+/** Instances of the Security and Server objects in the version matching the client's LwM2M version. */
+export function instancesFromConfig(configs: readonly ServerConfig[], version: Lwm2mVersion, instanceIdBase = 0): ObjectInstance[] {
+  const Security = version === '1.0' ? LwM2MSecurity_v1_0 : version === '1.1' ? LwM2MSecurity_v1_1 : LwM2MSecurity;
+  const Server = version === '1.0' ? LwM2MServer_v1_0 : version === '1.1' ? LwM2MServer_v1_1 : LwM2MServer;
+  const out: ObjectInstance[] = [];
+  configs.forEach((c, k) => {
+    const id = instanceIdBase + k;
+    if (c.uri.startsWith('coaps:')) throw new ClientError('E_CLIENT_CONFIG', `server ${c.uri}: coaps:// (DTLS) is not supported by the client yet`);
+    out.push(new Security.Instance(id, {
+      lwm2mServerUri: c.uri, bootstrapServer: false, securityMode: 3,
+      publicKeyOrIdentity: new Uint8Array(0), serverPublicKey: new Uint8Array(0), secretKey: new Uint8Array(0),
+      shortServerId: c.shortServerId,
+    }));
+    out.push(new Server.Instance(id, {
+      shortServerId: c.shortServerId, lifetime: c.lifetime ?? 86400, notificationStoringWhenDisabledOrOffline: true,
+      binding: c.binding ?? 'U',
+      // The client itself acts on an executed /1/x/8 (dm-handler), whatever the handler does.
+      registrationUpdateTrigger: () => {},
+    }));
+  });
+  return out;
+}
+
+/** Splits coap://host:port; IPv6 literals in brackets. */
+export function parseServerUri(uri: string): { host: string; port: number } {
+  const m = /^coap:\/\/(\[[0-9A-Fa-f:.]+\]|[^/:?#\[\]]+)(?::([0-9]{1,5}))?\/?$/.exec(uri);
+  if (m === null) {
+    if (uri.startsWith('coaps:')) throw new ClientError('E_CLIENT_CONFIG', `server ${uri}: coaps:// (DTLS) is not supported by the client yet`);
+    throw new ClientError('E_CLIENT_CONFIG', `"${uri}" is not a coap://host[:port] URI`);
+  }
+  const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
+  const port = m[2] === undefined ? 5683 : Number(m[2]);
+  if (port < 1 || port > 65535) throw new ClientError('E_CLIENT_CONFIG', `"${uri}": port ${port} is out of range`);
+  return { host, port };
+}
+
+async function value(i: ObjectInstance, resourceId: number): Promise<unknown> {
+  return i.descriptor.resources.some((r) => r.id === resourceId) ? i.read(resourceId) : undefined;
+}
+
+/** The DM servers of the tree (bootstrap servers are skipped), by ascending SSID. */
+export async function readServerAccounts(tree: ObjectTree): Promise<ServerAccount[]> {
+  const servers = new Map<number, ObjectInstance>();
+  for (const s of tree.instances(1)) {
+    const ssid = await value(s, 0);
+    if (typeof ssid === 'number') servers.set(ssid, s);
+  }
+  const out: ServerAccount[] = [];
+  for (const sec of tree.instances(0)) {
+    if ((await value(sec, 1)) === true) continue;
+    const uri = await value(sec, 0);
+    const ssid = await value(sec, 10);
+    if (typeof uri !== 'string' || typeof ssid !== 'number') throw new ClientError('E_CLIENT_CONFIG', `${sec.path}: a server account needs a URI (/0/x/0) and a Short Server ID (/0/x/10)`);
+    const server = servers.get(ssid);
+    if (server === undefined) throw new ClientError('E_CLIENT_CONFIG', `${sec.path}: no Server (/1) instance has Short Server ID ${ssid}`);
+    const { host, port } = parseServerUri(uri);
+    const lifetime = await value(server, 1);
+    const binding = await value(server, 7);
+    const letters = typeof binding === 'string' ? binding : 'U';
+    out.push({
+      shortServerId: ssid, uri, host, port,
+      lifetime: typeof lifetime === 'number' && lifetime > 0 ? lifetime : 86400,
+      binding: letters.replace(/Q/g, '') || 'U',
+      queueMode: letters.includes('Q'),
+      server,
+    });
+  }
+  if (new Set(out.map((a) => a.shortServerId)).size !== out.length) throw new ClientError('E_CLIENT_CONFIG', 'two Security instances have the same Short Server ID');
+  return out.sort((a, b) => a.shortServerId - b.shortServerId);
+}
