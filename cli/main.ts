@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { generatorVersion } from '../codegen/version.js';
 import { generateCommand } from './generate-command.js';
+import { serverCommand } from './server-command.js';
 import { exitCodes } from './terminal.js';
 
 const program = new Command('lwm2m-sdk')
@@ -10,7 +11,8 @@ const program = new Command('lwm2m-sdk')
   .version(generatorVersion)
   .exitOverride()
   .showHelpAfterError('(add --help for usage)')
-  .addCommand(generateCommand().exitOverride());
+  .addCommand(generateCommand().exitOverride())
+  .addCommand(serverCommand().exitOverride());
 
 try {
   await program.parseAsync(process.argv);
