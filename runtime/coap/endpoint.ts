@@ -9,7 +9,7 @@ import { type BlockValue, blockSize, decodeBlock, encodeBlock, szxForSize } from
 import { BoundedStore } from './bounded-store.js';
 import { type Clock, type TimerHandle, systemClock } from './clock.js';
 import { decode, encode, encodeEmpty } from './codec.js';
-import { EMPTY_CODE, Method, type MethodName, MessageType, ResponseCode, codeText, isRequestCode, isResponseCode, methodName } from './codes.js';
+import { EMPTY_CODE, Method, MessageType, ResponseCode, codeText, isRequestCode, isResponseCode, methodName } from './codes.js';
 import { DedupCache, type DedupEntry } from './dedup-cache.js';
 import { CoapError } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -21,6 +21,10 @@ import { OptionNumber as O, encodeUint, findOption, firstBadCriticalOption, getS
 import { type DerivedTimes, type TransmissionParameters, deriveTimes, resolveParameters } from './parameters.js';
 import type { CoapResponse, OutgoingResponse, RequestHandler, RequestInit } from './request.js';
 import { TokenSource, tokenKey } from './token-source.js';
+import { bodyKey, requestKey, sameBytes } from './block-keys.js';
+import { Exchange, type ExchangeHost, type ExchangeRequest, type ExchangeResult } from './exchange.js';
+import { PeerTable } from './peer-table.js';
+import { IGNORE_OUTCOME, Retransmitter } from './retransmitter.js';
 
 export interface EndpointOptions {
   readonly transport: DatagramTransport;
@@ -60,86 +64,6 @@ export interface EndpointStats {
   messageIdReuse: number;
 }
 
-interface PeerState {
-  nextMid: number;
-  outstanding: number;
-  /** Exchanges waiting for an NSTART slot, oldest first. */
-  readonly waiting: Exchange[];
-}
-
-/** Who hears about the fate of a CON being retransmitted. */
-interface TransmissionOwner {
-  acked(message: CoapMessage): void;
-  reset(): void;
-  failed(): void;
-}
-
-/** A CON message being retransmitted until ACK or RST. */
-interface Transmission {
-  readonly key: string;
-  readonly peer: PeerAddress;
-  readonly bytes: Uint8Array;
-  attempts: number;
-  timeoutMs: number;
-  timer: TimerHandle | undefined;
-  readonly owner: TransmissionOwner;
-}
-
-interface ExchangeRequest {
-  readonly code: number;
-  readonly options: readonly CoapOption[];
-  readonly payload: Uint8Array;
-  readonly confirmable: boolean;
-  readonly deadlineAt: number;
-  readonly signal: AbortSignal | undefined;
-  readonly token: Uint8Array | undefined;
-  readonly observation: ClientObservation | undefined;
-}
-
-interface ExchangeResult {
-  readonly message: CoapMessage;
-  readonly identity: PeerIdentity | undefined;
-}
-
-/**
- * A request of ours waiting for its response. A class with methods rather than closures:
- * it is allocated per request, and the abort listener is the object itself (handleEvent).
- */
-class Exchange implements TransmissionOwner {
-  transmission: Transmission | undefined;
-  slotHeld = false;
-  settled = false;
-  deadline: TimerHandle | undefined;
-  resolve: ((r: ExchangeResult) => void) | undefined;
-  reject: ((e: CoapError) => void) | undefined;
-
-  constructor(
-    readonly ep: CoapEndpoint,
-    readonly key: string,
-    readonly peer: PeerAddress,
-    readonly pk: string,
-    readonly peerState: PeerState,
-    readonly token: Uint8Array,
-    readonly req: ExchangeRequest,
-  ) {}
-
-  acked(message: CoapMessage): void {
-    this.ep.exchangeAcked(this, message);
-  }
-
-  reset(): void {
-    this.ep.settleExchange(this, new CoapError('E_COAP_RESET', 'peer answered with RST'), undefined);
-  }
-
-  failed(): void {
-    this.ep.settleExchange(this, this.ep.giveUpError(`no ACK after ${this.ep.parameters.maxRetransmit} retransmissions`), undefined);
-  }
-
-  handleEvent(): void {
-    this.ep.settleExchange(this, new CoapError('E_COAP_ABORTED', 'request aborted'), undefined);
-  }
-}
-
 /** A request we received whose handler answers asynchronously. */
 interface PendingReply {
   readonly m: CoapMessage;
@@ -152,8 +76,6 @@ interface PendingReply {
   readonly bkey: string;
   timer: TimerHandle | undefined;
 }
-
-const IGNORE: TransmissionOwner = { acked: () => {}, reset: () => {}, failed: () => {} };
 
 interface StoredBody {
   readonly code: number;
@@ -174,29 +96,7 @@ function toBytes(p: Uint8Array | string | undefined): Uint8Array {
   return p === undefined ? EMPTY : typeof p === 'string' ? textEncoder.encode(p) : p;
 }
 
-function latin1(v: Uint8Array): string {
-  return tokenKey(v);
-}
-
-/** The resource a request addresses, for Block1 reassembly: method, URI and Accept. */
-function requestKey(code: number, options: readonly CoapOption[]): string {
-  let k = `${code}`;
-  for (const o of options) {
-    const n = o.number;
-    if (n === O.UriHost || n === O.UriPort || n === O.UriPath || n === O.UriQuery || n === O.Accept) k += `|${n}=${latin1(o.value)}`;
-  }
-  return k;
-}
-
-/**
- * The key a stored Block2 body is found under. Follow-ups come as GET for every method but
- * FETCH; a FETCH follow-up repeats the body only when it fit one block (else it carries none).
- */
-function bodyKey(code: number, options: readonly CoapOption[], fetchBody: Uint8Array): string {
-  return code === Method.FETCH ? `${requestKey(code, options)}|${latin1(fetchBody)}` : requestKey(Method.GET, options);
-}
-
-export class CoapEndpoint implements ObservationHost {
+export class CoapEndpoint implements ObservationHost, ExchangeHost {
   readonly parameters: TransmissionParameters;
   readonly times: DerivedTimes;
   readonly stats: EndpointStats = {
@@ -210,12 +110,11 @@ export class CoapEndpoint implements ObservationHost {
   private readonly random: () => number;
   private readonly szx: number;
   private readonly maxBodySize: number;
-  private readonly maxPeers: number;
   private readonly separateDelayMs: number;
   private readonly tokens = new TokenSource();
-  private readonly peers = new Map<string, PeerState>();
+  private readonly peers: PeerTable<Exchange>;
   private readonly dedup: DedupCache;
-  private readonly outbox = new Map<string, Transmission>();
+  private readonly retx: Retransmitter;
   private readonly pending = new Map<string, Exchange>();
   /** Every unsettled exchange, including those queued behind NSTART, so close() can end them. */
   private readonly live = new Set<Exchange>();
@@ -237,7 +136,8 @@ export class CoapEndpoint implements ObservationHost {
     this.random = options.random ?? Math.random;
     this.szx = szxForSize(options.blockSize ?? 1024);
     this.maxBodySize = options.maxBodySize ?? 1024 * 1024;
-    this.maxPeers = options.maxPeers ?? 10_000;
+    this.peers = new PeerTable(options.maxPeers ?? 10_000, this.random);
+    this.retx = new Retransmitter(this.parameters, this.clock, this.random, (b, p) => this.send(b, p), () => { this.stats.retransmissions++; });
     this.separateDelayMs = options.separateResponseDelayMs ?? this.parameters.ackTimeoutMs / 2;
     this.dedup = new DedupCache(options.maxDedupEntries ?? 100_000);
     const transfers = options.maxBlockTransfers ?? 256;
@@ -264,7 +164,7 @@ export class CoapEndpoint implements ObservationHost {
   /** Peers and duplicate-detection entries currently held (for tests and monitoring). */
   get stateSize(): { peers: number; dedup: number; pending: number; outbox: number; observations: number } {
     return {
-      peers: this.peers.size, dedup: this.dedup.size, pending: this.pending.size, outbox: this.outbox.size,
+      peers: this.peers.size, dedup: this.dedup.size, pending: this.pending.size, outbox: this.retx.size,
       observations: this.serverObservations.size + this.clientObservations.size,
     };
   }
@@ -308,20 +208,20 @@ export class CoapEndpoint implements ObservationHost {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new CoapError('E_COAP_CLOSED', 'endpoint closed'));
       const pk = peerKey(peer);
-      const mid = this.nextMid(this.peerState(peer, pk));
+      const mid = this.peers.nextMid(this.peers.get(pk));
       let done = false;
       let deadline: TimerHandle | undefined;
       const finish = (err?: CoapError): void => {
         if (done) return;
         done = true;
-        this.stopTransmission(t);
+        this.retx.stop(t);
         if (deadline !== undefined) this.clock.clearTimeout(deadline);
         options.signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve();
       };
       const onAbort = (): void => finish(new CoapError('E_COAP_ABORTED', 'ping aborted'));
-      const t = this.startTransmission(peer, pk, mid, encodeEmpty(MessageType.CON, mid), {
+      const t = this.retx.start(peer, pk, mid, encodeEmpty(MessageType.CON, mid), {
         acked: () => finish(), reset: () => finish(), failed: () => finish(this.giveUpError('no answer to ping')),
       });
       if (options.timeoutMs !== undefined) {
@@ -447,7 +347,7 @@ export class CoapEndpoint implements ObservationHost {
       const nb = decodeBlockOption(message.options, O.Block2);
       if (nb === undefined || nb.num * blockSize(nb.szx) !== offset) throw new CoapError('E_COAP_BLOCKWISE', `expected the block at offset ${offset}`);
       const e = findOption(message.options, O.ETag);
-      if ((etag === undefined) !== (e === undefined) || (etag !== undefined && e !== undefined && latin1(etag.value) !== latin1(e.value))) {
+      if ((etag === undefined) !== (e === undefined) || (etag !== undefined && e !== undefined && !sameBytes(etag.value, e.value))) {
         throw new CoapError('E_COAP_BLOCKWISE', 'the representation changed during the transfer (ETag)');
       }
       length += message.payload.length;
@@ -464,7 +364,7 @@ export class CoapEndpoint implements ObservationHost {
   private exchange(peer: PeerAddress, pk: string, req: ExchangeRequest): Promise<ExchangeResult> {
     if (this.closed) return Promise.reject(new CoapError('E_COAP_CLOSED', 'endpoint closed'));
     if (req.signal?.aborted) return Promise.reject(new CoapError('E_COAP_ABORTED', 'request aborted'));
-    const ps = this.peerState(peer, pk);
+    const ps = this.peers.get(pk);
     const token = req.token ?? this.tokens.next();
     const ex = new Exchange(this, `${pk}|${tokenKey(token)}`, peer, pk, ps, token, req);
     const promise = new Promise<ExchangeResult>((resolve, reject) => {
@@ -499,7 +399,7 @@ export class CoapEndpoint implements ObservationHost {
       return;
     }
     const req = ex.req;
-    const mid = this.nextMid(ex.peerState);
+    const mid = this.peers.nextMid(ex.peerState);
     let bytes: Uint8Array;
     try {
       bytes = encode({ type: req.confirmable ? MessageType.CON : MessageType.NON, code: req.code, messageId: mid, token: ex.token, options: req.options, payload: req.payload });
@@ -508,7 +408,7 @@ export class CoapEndpoint implements ObservationHost {
       return;
     }
     this.pending.set(ex.key, ex);
-    if (req.confirmable) ex.transmission = this.startTransmission(ex.peer, ex.pk, mid, bytes, ex);
+    if (req.confirmable) ex.transmission = this.retx.start(ex.peer, ex.pk, mid, bytes, ex);
     else this.send(bytes, ex.peer);
   }
 
@@ -534,7 +434,7 @@ export class CoapEndpoint implements ObservationHost {
     this.live.delete(ex);
     if (this.pending.get(ex.key) === ex) this.pending.delete(ex.key);
     if (ex.transmission !== undefined) {
-      this.stopTransmission(ex.transmission);
+      this.retx.stop(ex.transmission);
       ex.transmission = undefined;
     }
     this.releaseSlot(ex);
@@ -570,61 +470,7 @@ export class CoapEndpoint implements ObservationHost {
     return identity === undefined ? r : { ...r, identity };
   }
 
-  // ---------------------------------------------------------------- per-peer state
-
-  private peerState(peer: PeerAddress, key: string): PeerState {
-    let ps = this.peers.get(key);
-    if (ps === undefined) {
-      ps = { nextMid: Math.floor(this.random() * 0x10000) & 0xffff, outstanding: 0, waiting: [] };
-      this.peers.set(key, ps);
-      if (this.peers.size > this.maxPeers) this.evictPeers();
-    }
-    return ps;
-  }
-
-  /** Forgets the oldest idle peers; busy ones (exchanges in flight) are kept. */
-  private evictPeers(): void {
-    let budget = 64;
-    for (const [k, ps] of this.peers) {
-      if (this.peers.size <= this.maxPeers || budget-- === 0) break;
-      if (ps.outstanding === 0 && ps.waiting.length === 0) this.peers.delete(k);
-    }
-  }
-
-  private nextMid(ps: PeerState): number {
-    const mid = ps.nextMid;
-    ps.nextMid = (mid + 1) & 0xffff;
-    return mid;
-  }
-
   // ---------------------------------------------------------------- retransmission
-
-  private startTransmission(peer: PeerAddress, pk: string, mid: number, bytes: Uint8Array, owner: TransmissionOwner): Transmission {
-    const p = this.parameters;
-    const t: Transmission = {
-      key: `${pk}#${mid}`, peer, bytes, attempts: 0,
-      timeoutMs: p.ackTimeoutMs * (1 + this.random() * (p.ackRandomFactor - 1)), timer: undefined, owner,
-    };
-    this.outbox.set(t.key, t);
-    this.send(bytes, peer);
-    t.timer = this.clock.setTimeout(this.onRetransmitTimer, t.timeoutMs, t);
-    return t;
-  }
-
-  private readonly onRetransmitTimer = (t: Transmission): void => {
-    if (this.outbox.get(t.key) !== t) return;
-    if (t.attempts >= this.parameters.maxRetransmit) {
-      this.outbox.delete(t.key);
-      t.timer = undefined;
-      t.owner.failed();
-      return;
-    }
-    t.attempts++;
-    t.timeoutMs *= 2;
-    this.stats.retransmissions++;
-    this.send(t.bytes, t.peer);
-    t.timer = this.clock.setTimeout(this.onRetransmitTimer, t.timeoutMs, t);
-  };
 
   private etagCounter = 0;
 
@@ -636,13 +482,6 @@ export class CoapEndpoint implements ObservationHost {
   /** @internal */
   giveUpError(message: string): CoapError {
     return this.closed ? new CoapError('E_COAP_CLOSED', 'endpoint closed') : new CoapError('E_COAP_TIMEOUT', message);
-  }
-
-  private stopTransmission(t: Transmission | undefined): void {
-    if (t === undefined) return;
-    if (t.timer !== undefined) this.clock.clearTimeout(t.timer);
-    t.timer = undefined;
-    if (this.outbox.get(t.key) === t) this.outbox.delete(t.key);
   }
 
   private readonly onSendError = (err: unknown): void => {
@@ -719,7 +558,7 @@ export class CoapEndpoint implements ObservationHost {
         obs.end('reset');
       }
     }
-    const t = this.outbox.get(key);
+    const t = this.retx.get(key);
     if (t === undefined) {
       this.stats.unmatched++;
       return;
@@ -731,12 +570,12 @@ export class CoapEndpoint implements ObservationHost {
         this.stats.unmatched++;
         return;
       }
-      this.stopTransmission(t);
+      this.retx.stop(t);
       ex.transmission = undefined;
       this.settleExchange(ex, m, d.identity);
       return;
     }
-    this.stopTransmission(t);
+    this.retx.stop(t);
     if (m.type === MessageType.ACK) t.owner.acked(m);
     else t.owner.reset();
   }
@@ -972,7 +811,7 @@ export class CoapEndpoint implements ObservationHost {
     const piggyback = m.type === MessageType.CON && entry.reply === undefined;
     const type = piggyback ? MessageType.ACK : m.type === MessageType.CON ? MessageType.CON : MessageType.NON;
     const pk = piggyback ? '' : peerKey(peer);
-    const mid = piggyback ? m.messageId : this.nextMid(this.peerState(peer, pk));
+    const mid = piggyback ? m.messageId : this.peers.nextMid(this.peers.get(pk));
     let bytes: Uint8Array;
     try {
       bytes = encode({ type, code, messageId: mid, token: m.token, options, payload });
@@ -981,7 +820,7 @@ export class CoapEndpoint implements ObservationHost {
       bytes = encode({ type, code: ResponseCode.InternalServerError, messageId: mid, token: m.token, options: [], payload: EMPTY });
     }
     if (type === MessageType.CON) {
-      this.startTransmission(peer, pk, mid, bytes, IGNORE);
+      this.retx.start(peer, pk, mid, bytes, IGNORE_OUTCOME);
       return;
     }
     // Duplicates of the request get the same bytes again (RFC 7252 §4.5).
@@ -1005,7 +844,7 @@ export class CoapEndpoint implements ObservationHost {
     }
     if (sequence !== undefined) options.push({ number: O.Observe, value: encodeUint(sequence) });
     const pk = peerKey(obs.peer);
-    const mid = this.nextMid(this.peerState(obs.peer, pk));
+    const mid = this.peers.nextMid(this.peers.get(pk));
     let bytes: Uint8Array;
     try {
       bytes = encode({ type: confirmable ? MessageType.CON : MessageType.NON, code: res.code, messageId: mid, token: obs.token, options, payload });
@@ -1018,7 +857,7 @@ export class CoapEndpoint implements ObservationHost {
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      this.startTransmission(obs.peer, pk, mid, bytes, {
+      this.retx.start(obs.peer, pk, mid, bytes, {
         acked: () => resolve(),
         reset: () => {
           obs.end('reset');
@@ -1043,13 +882,9 @@ export class CoapEndpoint implements ObservationHost {
     this.closed = true;
     for (const o of [...this.serverObservations.values()]) o.end('closed');
     for (const o of [...this.clientObservations.values()]) o.end();
-    for (const ps of this.peers.values()) ps.waiting.length = 0;
-    for (const ex of [...this.live]) this.settleExchange(ex, new CoapError('E_COAP_CLOSED', 'endpoint closed'), undefined);
-    for (const t of [...this.outbox.values()]) {
-      this.stopTransmission(t);
-      t.owner.failed();
-    }
     this.peers.clear();
+    for (const ex of [...this.live]) this.settleExchange(ex, new CoapError('E_COAP_CLOSED', 'endpoint closed'), undefined);
+    this.retx.failAll();
     this.dedup.clear();
     this.reassembly.clear();
     this.storedBodies.clear();

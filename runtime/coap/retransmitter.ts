@@ -1,0 +1,91 @@
+/**
+ * CON retransmission (RFC 7252 §4.2): each CON is resent with exponential back-off from
+ * ACK_TIMEOUT x [1, ACK_RANDOM_FACTOR) until acknowledged, reset, or MAX_RETRANSMIT is spent.
+ */
+import type { PeerAddress } from '../transport/datagram-transport.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { CoapMessage } from './message.js';
+import type { TransmissionParameters } from './parameters.js';
+
+/** Who hears about the fate of a CON. */
+export interface TransmissionOwner {
+  acked(message: CoapMessage): void;
+  reset(): void;
+  failed(): void;
+}
+
+export interface Transmission {
+  /** peer key + "#" + message ID */
+  readonly key: string;
+  readonly peer: PeerAddress;
+  readonly bytes: Uint8Array;
+  attempts: number;
+  timeoutMs: number;
+  timer: TimerHandle | undefined;
+  readonly owner: TransmissionOwner;
+}
+
+export const IGNORE_OUTCOME: TransmissionOwner = { acked: () => {}, reset: () => {}, failed: () => {} };
+
+export class Retransmitter {
+  private readonly outbox = new Map<string, Transmission>();
+
+  constructor(
+    private readonly parameters: TransmissionParameters,
+    private readonly clock: Clock,
+    private readonly random: () => number,
+    private readonly send: (bytes: Uint8Array, peer: PeerAddress) => void,
+    private readonly onRetransmit: () => void,
+  ) {}
+
+  get size(): number {
+    return this.outbox.size;
+  }
+
+  get(key: string): Transmission | undefined {
+    return this.outbox.get(key);
+  }
+
+  /** Sends a CON now and keeps resending it until stop() or the owner hears the outcome. */
+  start(peer: PeerAddress, pk: string, mid: number, bytes: Uint8Array, owner: TransmissionOwner): Transmission {
+    const p = this.parameters;
+    const t: Transmission = {
+      key: `${pk}#${mid}`, peer, bytes, attempts: 0,
+      timeoutMs: p.ackTimeoutMs * (1 + this.random() * (p.ackRandomFactor - 1)), timer: undefined, owner,
+    };
+    this.outbox.set(t.key, t);
+    this.send(bytes, peer);
+    t.timer = this.clock.setTimeout(this.onTimer, t.timeoutMs, t);
+    return t;
+  }
+
+  stop(t: Transmission | undefined): void {
+    if (t === undefined) return;
+    if (t.timer !== undefined) this.clock.clearTimeout(t.timer);
+    t.timer = undefined;
+    if (this.outbox.get(t.key) === t) this.outbox.delete(t.key);
+  }
+
+  /** Stops everything, telling each owner it failed (used on close). */
+  failAll(): void {
+    for (const t of [...this.outbox.values()]) {
+      this.stop(t);
+      t.owner.failed();
+    }
+  }
+
+  private readonly onTimer = (t: Transmission): void => {
+    if (this.outbox.get(t.key) !== t) return;
+    if (t.attempts >= this.parameters.maxRetransmit) {
+      this.outbox.delete(t.key);
+      t.timer = undefined;
+      t.owner.failed();
+      return;
+    }
+    t.attempts++;
+    t.timeoutMs *= 2;
+    this.onRetransmit();
+    this.send(t.bytes, t.peer);
+    t.timer = this.clock.setTimeout(this.onTimer, t.timeoutMs, t);
+  };
+}
