@@ -43,6 +43,8 @@ export interface EndpointOptions {
   readonly maxDedupEntries?: number;
   /** Concurrent Block1 reassemblies and stored Block2 bodies, each (256). */
   readonly maxBlockTransfers?: number;
+  /** Bytes held by all Block1 reassemblies together, and by all stored Block2 bodies together (16 MiB each); the oldest go first. */
+  readonly maxBlockBytes?: number;
   /** How long a handler may take before a CON request gets an empty ACK and a separate response (ACK_TIMEOUT / 2). */
   readonly separateResponseDelayMs?: number;
 }
@@ -141,8 +143,9 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     this.separateDelayMs = options.separateResponseDelayMs ?? this.parameters.ackTimeoutMs / 2;
     this.dedup = new DedupCache(options.maxDedupEntries ?? 100_000);
     const transfers = options.maxBlockTransfers ?? 256;
-    this.reassembly = new BoundedStore(transfers, this.times.exchangeLifetimeMs);
-    this.storedBodies = new BoundedStore(transfers, this.times.exchangeLifetimeMs);
+    const blockBytes = options.maxBlockBytes ?? 16 * 1024 * 1024;
+    this.reassembly = new BoundedStore<Reassembly>(transfers, this.times.exchangeLifetimeMs, blockBytes, (r) => r.length);
+    this.storedBodies = new BoundedStore<StoredBody>(transfers, this.times.exchangeLifetimeMs, blockBytes, (b) => b.payload.length);
     this.nonNotifications = new BoundedStore(options.maxDedupEntries ?? 100_000, this.times.nonLifetimeMs);
     this.transport.onDatagram((d) => this.onDatagram(d));
   }
@@ -699,6 +702,8 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
       }
       ra.chunks.push(m.payload);
       ra.length += m.payload.length;
+      // Re-inserting re-weighs the buffer against maxBlockBytes (possibly evicting older transfers).
+      if (b1.more) this.reassembly.set(rkey, ra, now);
       // Size negotiation: a client sending bigger blocks than ours is asked to continue with ours.
       const szx = Math.min(b1.szx, this.szx);
       if (b1.more) {

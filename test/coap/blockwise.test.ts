@@ -159,3 +159,24 @@ test('client side: a changed ETag or an oversized Block2 body fails with a CoapE
   await answer(4, 1, 1, true);
   await assert.rejects(p2, (e) => e instanceof CoapError && e.code === 'E_COAP_TOO_LARGE');
 });
+
+test('reassembly bytes are capped across all transfers: the oldest transfer is dropped', async () => {
+  const server = await udpEndpoint({ maxBlockBytes: 100 });
+  server.onRequest((r) => ({ code: ResponseCode.Changed, payload: `${r.payload.length}` }));
+  const raw = await RawPeer.open();
+  let mid = 0;
+  const put = (path: string, num: number, more: boolean): Uint8Array => encode({
+    type: MessageType.CON, code: 3, messageId: ++mid, token: Uint8Array.of(mid), payload: body(more ? 64 : 1),
+    options: [...pathOptions(path), { number: O.Block1, value: encodeBlock({ num, more, szx: 2 }) }],
+  });
+  raw.send(put('/a', 0, true), server.address());
+  assert.equal(parsed(await raw.waitFor(1)).code, ResponseCode.Continue);
+  raw.send(put('/b', 0, true), server.address());
+  assert.equal(parsed(await raw.waitFor(2)).code, ResponseCode.Continue);
+  raw.send(put('/a', 1, false), server.address());
+  assert.equal(parsed(await raw.waitFor(3)).code, ResponseCode.RequestEntityIncomplete, '/a was dropped to make room');
+  raw.send(put('/b', 1, false), server.address());
+  const done = parsed(await raw.waitFor(4));
+  assert.equal(done.code, ResponseCode.Changed);
+  assert.equal(Buffer.from(done.payload).toString(), '65');
+});
