@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CodegenError, formatDiagnostic, type Diagnostic } from '../codegen/diagnostics.js';
 import type { Target } from '../codegen/emit-object.js';
-import { generate, type GenerateOptions } from '../codegen/generate.js';
+import type { GenerateOptions } from '../codegen/generate.js';
 import { diffOutput, OutputWriter } from '../codegen/write-output.js';
 import { ConfigError, npmPackageName, readGenerateConfig } from './generate-config.js';
 import { exitCodes, paint } from './terminal.js';
@@ -75,6 +75,8 @@ async function runGenerate(inputs: string[], flags: Flags): Promise<number> {
     throw e;
   }
   const started = performance.now();
+  // The generator loads ts-morph and the TypeScript compiler: only for this command, not for the whole CLI.
+  const { generate } = await import('../codegen/generate.js');
   const bar = process.stderr.isTTY && !flags.quiet ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, hideCursor: true, format: 'generating {bar} {value}/{total} objects' }, cliProgress.Presets.shades_classic) : undefined;
   let barStarted = false;
   let writer: OutputWriter | undefined;
