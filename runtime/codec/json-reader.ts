@@ -12,7 +12,8 @@ export type JsonObject = Map<string, JsonValue>;
 
 const NUM = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 
-class JsonReader {
+/** A pull reader: the SenML readers walk records with it without building generic values. */
+export class JsonReader {
   pos = 0;
   readonly n: number;
   constructor(readonly text: string, readonly maxDepth: number) {
@@ -21,6 +22,52 @@ class JsonReader {
 
   fail(msg: string, at = this.pos): never {
     throw new CodecError(at >= this.n ? 'E_TRUNCATED' : 'E_SYNTAX', `JSON: ${msg} at offset ${at}`, at);
+  }
+
+  /** The next character code after whitespace (NaN at the end). */
+  peek(): number {
+    this.ws();
+    return this.text.charCodeAt(this.pos);
+  }
+
+  /** Consumes `code` after whitespace, or fails naming what was expected. */
+  expect(code: number, what: string): void {
+    if (this.peek() !== code) this.fail(`${what} expected`);
+    this.pos++;
+  }
+
+  /** After a member or element: true for ",", false for the closing `close`. */
+  more(close: number, what: string): boolean {
+    const c = this.peek();
+    if (c === 0x2c) { this.pos++; return true; }
+    if (c === close) { this.pos++; return false; }
+    return this.fail(`"," or "${what}" expected`);
+  }
+
+  /** A string value, or E_SYNTAX naming the label. */
+  stringOf(label: string): string {
+    if (this.peek() !== 0x22) this.fail(`"${label}" must be a string`);
+    return this.string();
+  }
+
+  /** A number value, or E_SYNTAX naming the label. */
+  numberOf(label: string): number | bigint {
+    const c = this.peek();
+    if (c !== 0x2d && !(c >= 0x30 && c <= 0x39)) this.fail(`"${label}" must be a number`);
+    return this.number();
+  }
+
+  booleanOf(label: string): boolean {
+    this.ws();
+    if (this.text.startsWith('true', this.pos)) { this.pos += 4; return true; }
+    if (this.text.startsWith('false', this.pos)) { this.pos += 5; return false; }
+    return this.fail(`"${label}" must be true or false`);
+  }
+
+  /** Fails unless only whitespace is left. */
+  end(): void {
+    this.ws();
+    if (this.pos < this.n) throw new CodecError('E_TRAILING_BYTES', `JSON: text after the value at offset ${this.pos}`, this.pos);
   }
 
   ws(): void {

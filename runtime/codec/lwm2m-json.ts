@@ -7,7 +7,7 @@ import type { LwM2MRecord } from '../model/record.js';
 import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
-import { jsonNumber, readJson, type JsonValue } from './json-reader.js';
+import { jsonNumber, JsonReader } from './json-reader.js';
 import { SenmlResolver, senmlIn, setField, toSenml, type SenmlIn } from './senml-records.js';
 import { base64Encode, utf8Decode, utf8Encode } from './text-bytes.js';
 
@@ -34,48 +34,69 @@ export function encodeLwm2mJson(records: readonly LwM2MRecord[], opts: CodecOpti
   return utf8Encode(s + ']}');
 }
 
+const BIT: Readonly<Record<string, number>> = { n: 1, t: 2, v: 4, sv: 8, bv: 16, ov: 32 };
+
+/** Reads the entries with a pull reader; bn and bt go to the first entry (they may come after "e"). */
 function readLwm2mJson(bytes: Uint8Array): SenmlIn[] {
-  const doc = readJson(utf8Decode(bytes), 3);
-  if (!(doc instanceof Map)) throw new CodecError('E_SYNTAX', 'LwM2M JSON must be an object', 0);
-  const bn = doc.get('bn');
-  const bt = doc.get('bt');
-  const e = doc.get('e');
-  if (bn !== undefined && typeof bn !== 'string') throw new CodecError('E_SYNTAX', 'LwM2M JSON "bn" must be a string', 0);
-  if (bt !== undefined && typeof bt !== 'number' && typeof bt !== 'bigint') throw new CodecError('E_SYNTAX', 'LwM2M JSON "bt" must be a number', 0);
-  if (!Array.isArray(e)) throw new CodecError('E_SYNTAX', 'LwM2M JSON needs an "e" array', 0);
+  const j = new JsonReader(utf8Decode(bytes), 3);
   const out: SenmlIn[] = [];
-  for (let k = 0; k < e.length; k++) {
-    const m: JsonValue = e[k]!;
-    if (!(m instanceof Map)) throw new CodecError('E_SYNTAX', `LwM2M JSON entry ${k} is not an object`, k);
-    const r: SenmlIn = senmlIn(k);
-    if (k === 0) { r.bn = bn; r.bt = bt; }
-    for (const [key, v] of m) {
-      switch (key) {
-        case 'n':
-          if (typeof v !== 'string') throw new CodecError('E_SYNTAX', `LwM2M JSON "n" must be a string (entry ${k})`, k);
-          r.n = v;
-          break;
-        case 't':
-          if (typeof v !== 'number' && typeof v !== 'bigint') throw new CodecError('E_SYNTAX', `LwM2M JSON "t" must be a number (entry ${k})`, k);
-          r.t = v;
-          break;
-        case 'v':
-          if (typeof v !== 'number' && typeof v !== 'bigint') throw new CodecError('E_SYNTAX', `LwM2M JSON "v" must be a number (entry ${k})`, k);
-          setField(r, 'v', v);
-          break;
-        case 'bv':
-          if (typeof v !== 'boolean') throw new CodecError('E_SYNTAX', `LwM2M JSON "bv" must be true or false (entry ${k})`, k);
-          setField(r, 'vb', v);
-          break;
-        case 'ov': case 'sv':
-          if (typeof v !== 'string') throw new CodecError('E_SYNTAX', `LwM2M JSON "${key}" must be a string (entry ${k})`, k);
-          setField(r, key === 'ov' ? 'vlo' : 'vs', v);
-          break;
-        // other members are ignored
+  let bn: string | undefined;
+  let bt: number | bigint | undefined;
+  let top = 0;
+  j.expect(0x7b, 'LwM2M JSON: "{"');
+  if (j.peek() === 0x7d) j.pos++;
+  else {
+    do {
+      if (j.peek() !== 0x22) j.fail('member name expected');
+      const at = j.pos;
+      const key = j.string();
+      j.expect(0x3a, '":"');
+      const bit = key === 'bn' ? 1 : key === 'bt' ? 2 : key === 'e' ? 4 : 0;
+      if (bit !== 0) {
+        if (top & bit) j.fail(`duplicate member "${key}"`, at);
+        top |= bit;
       }
-    }
-    out.push(r);
+      if (key === 'bn') bn = j.stringOf(key);
+      else if (key === 'bt') bt = j.numberOf(key);
+      else if (key === 'e') {
+        j.expect(0x5b, '"e": "["');
+        if (j.peek() === 0x5d) { j.pos++; continue; }
+        for (let k = 0; ; k++) {
+          j.expect(0x7b, `LwM2M JSON entry ${k}: "{"`);
+          const r = senmlIn(k);
+          let seen = 0;
+          if (j.peek() === 0x7d) j.pos++;
+          else {
+            do {
+              if (j.peek() !== 0x22) j.fail('member name expected');
+              const kat = j.pos;
+              const name = j.string();
+              j.expect(0x3a, '":"');
+              const b = Object.hasOwn(BIT, name) ? BIT[name]! : 0;
+              if (b !== 0) {
+                if (seen & b) j.fail(`duplicate member "${name}"`, kat);
+                seen |= b;
+              }
+              switch (name) {
+                case 'n': r.n = j.stringOf(name); break;
+                case 't': r.t = j.numberOf(name); break;
+                case 'v': setField(r, 'v', j.numberOf(name)); break;
+                case 'bv': setField(r, 'vb', j.booleanOf(name)); break;
+                case 'sv': setField(r, 'vs', j.stringOf(name)); break;
+                case 'ov': setField(r, 'vlo', j.stringOf(name)); break;
+                default: j.value(3); // other members are ignored
+              }
+            } while (j.more(0x7d, '}'));
+          }
+          out.push(r);
+          if (!j.more(0x5d, ']')) break;
+        }
+      } else j.value(1); // other members are ignored
+    } while (j.more(0x7d, '}'));
   }
+  j.end();
+  if (!(top & 4)) throw new CodecError('E_SYNTAX', 'LwM2M JSON needs an "e" array', 0);
+  if (out.length > 0) { out[0]!.bn = bn; out[0]!.bt = bt; }
   return out;
 }
 

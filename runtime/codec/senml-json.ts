@@ -3,8 +3,8 @@ import type { LwM2MRecord } from '../model/record.js';
 import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
-import { jsonNumber, readJson, type JsonValue } from './json-reader.js';
-import { fromSenml, senmlIn, setField, writeSenml, type SenmlIn, type SenmlOut, type SenmlSink } from './senml-records.js';
+import { jsonNumber, JsonReader } from './json-reader.js';
+import { resetSenmlIn, senmlIn, SenmlResolver, setField, writeSenml, type SenmlIn, type SenmlOut, type SenmlSink } from './senml-records.js';
 import type { SenmlField, SenmlWire } from './senml-value.js';
 import { base64Decode, base64UrlEncode, utf8Decode, utf8Encode } from './text-bytes.js';
 
@@ -40,54 +40,68 @@ export function encodeSenmlJson(records: readonly LwM2MRecord[], opts: CodecOpti
   return utf8Encode(w.s + ']');
 }
 
-function num(v: JsonValue | undefined, label: string, at: number): number | bigint | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' && typeof v !== 'bigint') throw new CodecError('E_SYNTAX', `SenML "${label}" must be a number (record at ${at})`, at);
-  return v;
-}
-function str(v: JsonValue | undefined, label: string, at: number): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new CodecError('E_SYNTAX', `SenML "${label}" must be a string (record at ${at})`, at);
-  return v;
-}
+const BIT: Readonly<Record<string, number>> = { bn: 1, n: 2, bt: 4, t: 8, v: 16, vs: 32, vb: 64, vd: 128, vlo: 256 };
 
-/** Parses SenML JSON into raw records (no types yet). */
-export function readSenmlJson(bytes: Uint8Array): SenmlIn[] {
-  const doc = readJson(utf8Decode(bytes), 2);
-  if (!Array.isArray(doc)) throw new CodecError('E_SYNTAX', 'SenML JSON must be an array of records', 0);
+/**
+ * Reads SenML JSON records straight from the text (a pull reader, no generic JSON
+ * values) into `sink` with one scratch record, or into a list. Record offsets are
+ * record indexes; syntax errors carry the character offset.
+ */
+export function readSenmlJson(bytes: Uint8Array, sink?: SenmlResolver): SenmlIn[] {
+  const j = new JsonReader(utf8Decode(bytes), 2);
   const out: SenmlIn[] = [];
-  for (let k = 0; k < doc.length; k++) {
-    const m = doc[k];
-    if (!(m instanceof Map)) throw new CodecError('E_SYNTAX', `SenML record ${k} is not an object`, k);
-    const r: SenmlIn = senmlIn(k);
-    for (const [key, v] of m) {
-      switch (key) {
-        case 'bn': r.bn = str(v, key, k); break;
-        case 'n': r.n = str(v, key, k); break;
-        case 'bt': r.bt = num(v, key, k); break;
-        case 't': r.t = num(v, key, k); break;
-        case 'v': setField(r, 'v', num(v, key, k)!); break;
-        case 'vs': setField(r, 'vs', str(v, key, k)!); break;
-        case 'vlo': setField(r, 'vlo', str(v, key, k)!); break;
-        case 'vb':
-          if (typeof v !== 'boolean') throw new CodecError('E_SYNTAX', `SenML "vb" must be true or false (record ${k})`, k);
-          setField(r, 'vb', v);
-          break;
-        case 'vd': setField(r, 'vd', base64Decode(str(v, key, k)!, 'url', k)); break;
-        default:
-          // RFC 8428: a label ending in "_" must be understood; others may be ignored.
-          if (key.endsWith('_')) throw new CodecError('E_SYNTAX', `SenML label "${key.slice(0, 20)}" must be understood (record ${k})`, k);
+  const scratch = senmlIn(0);
+  j.expect(0x5b, 'SenML JSON: "["');
+  if (j.peek() === 0x5d) j.pos++;
+  else {
+    for (let k = 0; ; k++) {
+      j.expect(0x7b, `SenML record ${k}: "{"`);
+      const r = sink === undefined ? senmlIn(k) : resetSenmlIn(scratch, k);
+      let seen = 0;
+      if (j.peek() === 0x7d) j.pos++;
+      else {
+        do {
+          if (j.peek() !== 0x22) j.fail('member name expected');
+          const at = j.pos;
+          const key = j.string();
+          j.expect(0x3a, '":"');
+          const bit = BIT[key];
+          if (bit !== undefined && Object.hasOwn(BIT, key)) {
+            if (seen & bit) j.fail(`duplicate member "${key}"`, at);
+            seen |= bit;
+          }
+          switch (key) {
+            case 'bn': r.bn = j.stringOf(key); break;
+            case 'n': r.n = j.stringOf(key); break;
+            case 'bt': r.bt = j.numberOf(key); break;
+            case 't': r.t = j.numberOf(key); break;
+            case 'v': setField(r, 'v', j.numberOf(key)); break;
+            case 'vs': setField(r, 'vs', j.stringOf(key)); break;
+            case 'vlo': setField(r, 'vlo', j.stringOf(key)); break;
+            case 'vb': setField(r, 'vb', j.booleanOf(key)); break;
+            case 'vd': { const vat = j.pos; setField(r, 'vd', base64Decode(j.stringOf(key), 'url', vat)); break; }
+            default:
+              // RFC 8428: a label ending in "_" must be understood; others are skipped.
+              if (key.endsWith('_')) throw new CodecError('E_SYNTAX', `SenML label "${key.slice(0, 20)}" must be understood (record ${k})`, k);
+              j.value(2);
+          }
+        } while (j.more(0x7d, '}'));
       }
+      if (sink === undefined) out.push(r);
+      else sink.add(r);
+      if (!j.more(0x5d, ']')) break;
     }
-    out.push(r);
   }
+  j.end();
   return out;
 }
 
 export function decodeSenmlJson(bytes: Uint8Array, opts: CodecOptions, values: 'required' | 'forbidden' | 'optional' = 'required'): LwM2MRecord[] {
   try {
     checkSize(bytes, opts);
-    return fromSenml(readSenmlJson(bytes), opts, values);
+    const r = new SenmlResolver(opts, values);
+    readSenmlJson(bytes, r);
+    return r.out;
   } catch (e) {
     throw asCodecError(e);
   }

@@ -143,7 +143,12 @@ test('decoders report typed errors with codes and offsets', () => {
   assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[{"n":"/3/0/9","v":1,"vs":"x"}]'), opts), isCode('E_SYNTAX'));
   assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[{"n":"/3/0/9","vs":"1"}]'), opts), isCode('E_WIRE_TYPE'));
   assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[{"n":"/3/0/9","v":1}'), opts), isCode('E_TRUNCATED'));
-  assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[[[[[[]]]]]]'), opts), isCode('E_LIMIT'));
+  assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[[[[[[]]]]]]'), opts), isCode('E_SYNTAX', 1));
+  assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[{"x":[[1]],"n":"/3/0/9","v":1}]'), opts), isCode('E_LIMIT', 6));
+  assert.deepEqual(decode(ContentFormat.SENML_JSON, p, bytes('[{"u":"%","n":"/3/0/9","v":1}]'), opts), { kind: 'instance', id: 0, resources: new Map([[9, { kind: 'resource', id: 9, value: 1 }]]) }, 'unknown labels are skipped');
+  assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[{"n":"/3/0/9","n":"/3/0/9","v":1}]'), opts), isCode('E_SYNTAX', 15));
+  assert.deepEqual(decode(ContentFormat.LWM2M_JSON, p, bytes('{"e":[{"n":"9","v":1}],"x":[1],"bn":"/3/0/"}'), opts), { kind: 'instance', id: 0, resources: new Map([[9, { kind: 'resource', id: 9, value: 1 }]]) }, 'bn after e');
+  assert.throws(() => decode(ContentFormat.LWM2M_JSON, p, bytes('{"bn":"/3/0/"}'), opts), isCode('E_SYNTAX'));
   assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[{"n":"/3/0/9","v":1,"x_":1}]'), opts), isCode('E_SYNTAX'));
   assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[{"n":"/3/0/9","v":1}] x'), opts), isCode('E_TRAILING_BYTES', 23));
   assert.throws(() => decode(ContentFormat.SENML_JSON, p, bytes('[{"n":"/3/0/x","v":1}]'), opts), isCode('E_PATH_INVALID'));
