@@ -39,6 +39,8 @@ export interface EndpointOptions {
   readonly maxBodySize?: number;
   /** Peers with per-peer state (message IDs, NSTART queue) kept at most (10,000); idle ones are forgotten first. */
   readonly maxPeers?: number;
+  /** Observations this endpoint serves at most (10,000); past it a registration is answered without Observe. */
+  readonly maxObservations?: number;
   /** Duplicate-detection entries kept at most (100,000). */
   readonly maxDedupEntries?: number;
   /** Concurrent Block1 reassemblies and stored Block2 bodies, each (256). */
@@ -113,6 +115,7 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
   private readonly szx: number;
   private readonly maxBodySize: number;
   private readonly separateDelayMs: number;
+  private readonly maxObservations: number;
   private readonly tokens = new TokenSource();
   private readonly peers: PeerTable<Exchange>;
   private readonly dedup: DedupCache;
@@ -141,6 +144,7 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     this.peers = new PeerTable(options.maxPeers ?? 10_000, this.random);
     this.retx = new Retransmitter(this.parameters, this.clock, this.random, (b, p) => this.send(b, p), () => { this.stats.retransmissions++; });
     this.separateDelayMs = options.separateResponseDelayMs ?? this.parameters.ackTimeoutMs / 2;
+    this.maxObservations = options.maxObservations ?? 10_000;
     this.dedup = new DedupCache(options.maxDedupEntries ?? 100_000);
     const transfers = options.maxBlockTransfers ?? 256;
     const blockBytes = options.maxBlockBytes ?? 16 * 1024 * 1024;
@@ -758,9 +762,13 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     let obsSeq: number | undefined;
     const observation = pr.req.observation;
     if (observation !== undefined) {
-      if (res.code >> 5 === 2 && !this.closed) {
+      const old = this.serverObservations.get(pr.okey);
+      if (res.code >> 5 === 2 && !this.closed && old === undefined && this.serverObservations.size >= this.maxObservations) {
+        // Full: the observer sees a response without Observe, i.e. not registered (RFC 7641 §4.1).
+        this.log.warn({ peer: pr.peer, observations: this.serverObservations.size }, 'coap: observation limit reached');
+        observation.end('limit');
+      } else if (res.code >> 5 === 2 && !this.closed) {
         // A registration with the same token replaces the old one (re-registration).
-        const old = this.serverObservations.get(pr.okey);
         if (old !== undefined && old !== observation) old.end('replaced');
         this.serverObservations.set(pr.okey, observation);
         obsSeq = observation.nextSequence();

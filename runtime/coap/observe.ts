@@ -14,6 +14,8 @@ export type ObservationEndReason =
   | 'replaced'
   /** A non-2.xx notification ended it. */
   | 'error-response'
+  /** The endpoint already served maxObservations; the registration was not kept. */
+  | 'limit'
   | 'closed';
 
 /** 24 hours: an observer must see a CON at least this often (RFC 7641 §4.5). */

@@ -286,14 +286,14 @@ test('a flood of new peers cannot grow per-peer state past its bounds', async ()
   const t = new MemoryTransport();
   const ep = new CoapEndpoint({ transport: t, maxPeers: 100, maxDedupEntries: 500 });
   ep.onRequest(() => ({ code: ResponseCode.Content }));
-  for (let i = 0; i < 20_000; i++) {
+  for (let i = 0; i < 5_000; i++) {
     const peer = { address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 1000 + (i % 5000) };
     t.inject(msg({ type: i % 2 === 0 ? MessageType.CON : MessageType.NON, messageId: i & 0xffff }), peer);
   }
   const s = ep.stateSize;
   assert.ok(s.peers <= 100, `peers ${s.peers}`);
   assert.ok(s.dedup <= 500, `dedup ${s.dedup}`);
-  assert.equal(t.sent, 20_000);
+  assert.equal(t.sent, 5_000);
   await ep.close();
 });
 

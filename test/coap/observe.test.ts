@@ -206,3 +206,14 @@ test('the client re-registers on the same token; the server replaces the observa
   assert.deepEqual(got, ['after']);
   assert.equal(obs.active, true);
 });
+
+test('the number of observations served is bounded; past it a registration gets no Observe', async () => {
+  const server = await udpEndpoint({ maxObservations: 2 });
+  const { observers } = await observableServer(server);
+  const client = await udpEndpoint();
+  const handles = [];
+  for (let i = 0; i < 3; i++) handles.push(await client.observe(server.address(), { method: 'GET', path: `/o${i}` }, () => {}));
+  assert.deepEqual(handles.map((h) => h.active), [true, true, false]);
+  assert.equal(observers[2]!.endedBy, 'limit');
+  assert.equal(server.stateSize.observations, 2);
+});
