@@ -14,6 +14,7 @@ import type { DatagramTransport, PeerAddress } from '../transport/datagram-trans
 import { UdpTransport } from '../transport/udp.js';
 import { handleRegistration } from './registration-interface.js';
 import type { Registration } from './registration.js';
+import { QueueMode } from './queue-mode.js';
 import { MemoryRegistrationStore, type RegistrationStore } from './registration-store.js';
 import { RemoteClient } from './remote-client.js';
 
@@ -33,6 +34,8 @@ export interface LwM2MServerOptions {
   readonly requestTimeoutMs?: number;
   /** How often lifetimes are checked (ms); 1 s by default. */
   readonly expiryCheckMs?: number;
+  /** How long a queue-mode client stays reachable after a message from it (ms); MAX_TRANSMIT_WAIT, 93 s, by default. */
+  readonly queueAwakeMs?: number;
   /** Wall clock in ms; Date.now by default (tests give their own). */
   readonly now?: () => number;
   /** Options of the CoAP endpoint (transmission parameters, limits). */
@@ -44,6 +47,10 @@ export interface ServerEvents {
   updated: [registration: Registration, previous: Registration];
   deregistered: [registration: Registration];
   expired: [registration: Registration];
+  /** A queue-mode client can be reached: requests waiting for it go out. */
+  awake: [endpoint: string];
+  /** A queue-mode client's awake time is over: requests to it wait. */
+  sleeping: [endpoint: string];
 }
 
 export class LwM2MServer extends EventEmitter<ServerEvents> {
@@ -55,6 +62,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
   #coap: CoapEndpoint | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #clients = new Map<string, RemoteClient>();
+  readonly #queue: QueueMode;
 
   constructor(options: LwM2MServerOptions = {}) {
     super();
@@ -63,6 +71,10 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
     this.registry = options.registry ?? coreRegistry;
     this.#log = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
+    this.#queue = new QueueMode(options.queueAwakeMs ?? 93_000, this.#now, {
+      awake: (endpoint) => this.#emit('awake', endpoint),
+      sleeping: (endpoint) => this.#emit('sleeping', endpoint),
+    });
   }
 
   async start(): Promise<void> {
@@ -90,7 +102,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
   client(endpoint: string): RemoteClient {
     let c = this.#clients.get(endpoint);
     if (c === undefined) {
-      c = new RemoteClient(endpoint, { coap: this.#endpoint(), store: this.store, registry: this.registry, timeoutMs: this.#options.requestTimeoutMs ?? 30_000 });
+      c = new RemoteClient(endpoint, { coap: this.#endpoint(), store: this.store, registry: this.registry, timeoutMs: this.#options.requestTimeoutMs ?? 30_000, queue: this.#queue });
       this.#clients.set(endpoint, c);
     }
     return c;
@@ -105,10 +117,15 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
         registered: (r, replaced) => {
           this.#log.info({ endpoint: r.endpoint, id: r.id, lifetime: r.lifetime, lwm2m: r.lwm2mVersion }, 'registered');
           this.#emit('registered', r, replaced);
+          if (r.queueMode) this.#queue.wake(r.endpoint);
         },
-        updated: (r, previous) => this.#emit('updated', r, previous),
+        updated: (r, previous) => {
+          this.#emit('updated', r, previous);
+          if (r.queueMode) this.#queue.wake(r.endpoint);
+        },
         deregistered: (r) => {
           this.#clients.delete(r.endpoint);
+          this.#queue.forget(r.endpoint);
           this.#emit('deregistered', r);
         },
       },
@@ -121,6 +138,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
       for (const r of await this.store.removeExpired(this.#now())) {
         this.#log.info({ endpoint: r.endpoint, id: r.id }, 'registration expired');
         this.#clients.delete(r.endpoint);
+        this.#queue.forget(r.endpoint);
         this.#emit('expired', r);
       }
     } catch (e) {

@@ -20,6 +20,7 @@ import type { Attributes, NumericAttributes, BooleanAttributes } from '../genv1/
 import type { ObjectType } from '../genv1/define-object.js';
 import type { RemoteObject } from '../genv1/remote.js';
 import { formatCandidates } from './format-choice.js';
+import type { QueueMode } from './queue-mode.js';
 import { remoteObject } from './remote-handles.js';
 import type { Registration } from './registration.js';
 import type { RegistrationStore } from './registration-store.js';
@@ -31,6 +32,8 @@ export interface RemoteContext {
   readonly registry: Registry;
   /** Deadline of each request to a client, ms. */
   readonly timeoutMs: number;
+  /** Where requests to sleeping queue-mode clients wait. */
+  readonly queue: QueueMode;
 }
 
 export type AnyAttributes = Attributes & NumericAttributes & BooleanAttributes;
@@ -140,9 +143,10 @@ export class RemoteClient {
         // A notification that does not decode is dropped; the next one may.
       }
     };
+    const target = await this.awake(r);
     let obs;
     try {
-      obs = await this.ctx.coap.observe(r.address, { method: 'GET', path: pathOf(r, p), accept: format, timeoutMs: this.ctx.timeoutMs }, onNotification);
+      obs = await this.ctx.coap.observe(target.address, { method: 'GET', path: pathOf(r, p), accept: format, timeoutMs: this.ctx.timeoutMs }, onNotification);
     } catch (e) {
       throw unreachable(e, this.endpoint, 'Observe', p);
     }
@@ -167,11 +171,21 @@ export class RemoteClient {
   }
 
   private async send(r: Registration, init: RequestInit): Promise<CoapResponse> {
+    const target = await this.awake(r);
     try {
-      return await this.ctx.coap.request(r.address, { ...init, timeoutMs: this.ctx.timeoutMs });
+      const res = await this.ctx.coap.request(target.address, { ...init, timeoutMs: this.ctx.timeoutMs });
+      if (target.queueMode) this.ctx.queue.wake(this.endpoint);
+      return res;
     } catch (e) {
       throw unreachable(e, this.endpoint, init.method, toPath(`/${[...(init.path ?? [])].join('/')}`));
     }
+  }
+
+  /** A queue-mode client that sleeps is waited for; it may come back from elsewhere, or not at all. */
+  private async awake(r: Registration): Promise<Registration> {
+    if (!r.queueMode || this.ctx.queue.isAwake(this.endpoint)) return r;
+    await this.ctx.queue.whenAwake(this.endpoint);
+    return this.registration();
   }
 
   private resolver(r: Registration): ObjectResolver {
