@@ -66,8 +66,10 @@ export async function readNode(ctx: DmContext, path: LwM2MPath): Promise<{ node:
     case 'resource':
     case 'resourceInstance': {
       const inst = requireInstance(ctx, path);
+      // Not readable answers 4.05 whether or not the resource holds a value.
+      const d = findResource(inst.descriptor, path.resourceId!);
+      if (d !== undefined && !isReadable(d)) throw new DmFailure(C.MethodNotAllowed, `${formatPath(path)} is not readable`);
       const r = requireResourceOf(inst, path);
-      if (!isReadable(r)) throw new DmFailure(C.MethodNotAllowed, `${formatPath(path)} is not readable`);
       const n = await resourceNode(inst, r);
       if (n === undefined) throw new DmFailure(C.NotFound, `${formatPath(path)} has no value`);
       if (path.resourceInstanceId === undefined) return { node: n, resource: r };

@@ -91,7 +91,7 @@ export function client(options: LwM2MClientOptions): LwM2MClient {
 }
 
 export function parseQuery(q: readonly string[]): Map<string, string | true> {
-  return new Map(q.map((s) => (s.includes('=') ? [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)] : [s, true])));
+  return new Map<string, string | true>(q.map((s): [string, string | true] => (s.includes('=') ? [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)] : [s, true])));
 }
 
 export function delay(ms: number): Promise<void> {
