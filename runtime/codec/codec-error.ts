@@ -39,18 +39,10 @@ export class CodecError extends Error {
   }
 }
 
-/** Runs a decoder so that only CodecError escapes: model errors keep their code. */
+/** What decoders rethrow, so that only CodecError escapes: model errors keep their code, anything else is E_INTERNAL. */
 export function asCodecError(e: unknown): CodecError {
   if (e instanceof CodecError) return e;
   if (e instanceof ModelError) return new CodecError(e.code, e.message, undefined, e.path, { cause: e });
   const msg = e instanceof Error ? e.message : String(e);
   return new CodecError('E_INTERNAL', `unexpected error: ${msg}`, undefined, undefined, { cause: e });
-}
-
-export function guarded<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw asCodecError(e);
-  }
 }

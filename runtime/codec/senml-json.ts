@@ -4,7 +4,7 @@ import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
 import { jsonNumber, JsonReader } from './json-reader.js';
-import { resetSenmlIn, senmlIn, SenmlResolver, setField, writeSenml, type SenmlIn, type SenmlOut, type SenmlSink } from './senml-records.js';
+import { resetSenmlIn, senmlIn, SenmlResolver, setField, writeSenml, type SenmlIn, type SenmlSink } from './senml-records.js';
 import type { SenmlField, SenmlWire } from './senml-value.js';
 import { base64Decode, base64UrlEncode, utf8Decode, utf8Encode } from './text-bytes.js';
 
@@ -26,12 +26,6 @@ class JsonText implements SenmlSink {
     if (t !== undefined) body += (body ? ',' : '') + '"t":' + jsonNumber(t, 't');
     this.s += (this.count++ ? ',{' : '{') + body + '}';
   }
-}
-
-export function writeSenmlJson(recs: readonly SenmlOut[]): string {
-  const w = new JsonText();
-  for (const r of recs) w.record(r.bn, r.n, r.t, r.field, r.value);
-  return w.s + ']';
 }
 
 export function encodeSenmlJson(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): Uint8Array {

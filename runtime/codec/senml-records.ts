@@ -262,12 +262,6 @@ export class SenmlResolver {
   opaqueAsBase64 = false;
 }
 
-export function fromSenml(ins: readonly SenmlIn[], opts: CodecOptions, values: 'required' | 'forbidden' | 'optional'): LwM2MRecord[] {
-  const r = new SenmlResolver(opts, values);
-  for (const x of ins) r.add(x);
-  return r.out;
-}
-
 /** Clears a scratch record for reuse. */
 export function resetSenmlIn(r: SenmlIn, offset: number): SenmlIn {
   r.bn = undefined; r.bt = undefined; r.n = undefined; r.t = undefined; r.field = undefined; r.value = undefined; r.offset = offset;

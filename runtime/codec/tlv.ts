@@ -190,14 +190,6 @@ class TlvWriter {
   }
 }
 
-/** The TLV value bytes of one typed value. */
-export function tlvValueBytes(v: ResourceValue, res: ResourceDescriptor): Uint8Array {
-  const w = new TlvWriter();
-  w.value(TLV_RESOURCE, 0, v, res);
-  const e = readTlvs(w.buf, 0, w.pos)[0]!;
-  return w.buf.slice(e.start, e.end);
-}
-
 function readInt(b: Uint8Array, start: number, len: number, unsigned: boolean, path: string): number | bigint {
   const dv = new DataView(b.buffer, b.byteOffset + start, len);
   switch (len) {
