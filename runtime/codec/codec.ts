@@ -94,15 +94,16 @@ export function isRecordFormat(format: number): boolean {
 
 /**
  * Encodes records at any paths (Read-/Observe-Composite answers, Write-Composite, Send,
- * timestamped notifications). `basePath` makes names relative to it (bn).
+ * timestamped notifications). `basePath` makes names relative to it (bn); `baseTime`
+ * writes the first record's time as bt and the others' relative to it (when all have one).
  */
-export function encodeRecords(format: number, records: readonly LwM2MRecord[], opts: CodecOptions & { basePath?: LwM2MPath }): Uint8Array {
+export function encodeRecords(format: number, records: readonly LwM2MRecord[], opts: CodecOptions & { basePath?: LwM2MPath; baseTime?: boolean }): Uint8Array {
   try {
     const f = formatOf(format);
     switch (f) {
-      case ContentFormat.SENML_JSON: return encodeSenmlJson(records, opts, opts.basePath);
-      case ContentFormat.SENML_CBOR: return encodeSenmlCbor(records, opts, opts.basePath);
-      case ContentFormat.LWM2M_JSON: return encodeLwm2mJson(records, opts, opts.basePath);
+      case ContentFormat.SENML_JSON: return encodeSenmlJson(records, opts, opts.basePath, opts.baseTime);
+      case ContentFormat.SENML_CBOR: return encodeSenmlCbor(records, opts, opts.basePath, opts.baseTime);
+      case ContentFormat.LWM2M_JSON: return encodeLwm2mJson(records, opts, opts.basePath, opts.baseTime);
       case ContentFormat.LWM2M_CBOR: return encodeLwm2mCbor(records, opts);
       default: throw new CodecError('E_UNSUPPORTED_FORMAT', `${contentFormatName[f]} does not carry multi-path records`);
     }

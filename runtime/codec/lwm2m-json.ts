@@ -13,10 +13,11 @@ import { base64Encode, utf8Decode, utf8Encode } from './text-bytes.js';
 
 const LABEL = { v: 'v', vs: 'sv', vb: 'bv', vlo: 'ov', vd: 'sv' } as const;
 
-export function encodeLwm2mJson(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): Uint8Array {
-  const recs = toSenml(records, opts, basePath);
+export function encodeLwm2mJson(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath, baseTime = false): Uint8Array {
+  const recs = toSenml(records, opts, basePath, baseTime);
   const bn = recs[0]?.bn;
-  let s = bn !== undefined ? '{"bn":' + JSON.stringify(bn) + ',"e":[' : '{"e":[';
+  const bt = recs[0]?.bt;
+  let s = (bn !== undefined ? '{"bn":' + JSON.stringify(bn) + ',' : '{') + (bt !== undefined ? '"bt":' + jsonNumber(bt, 'bt') + ',' : '') + '"e":[';
   for (let k = 0; k < recs.length; k++) {
     const r = recs[k]!;
     let body = r.n !== undefined ? '"n":' + JSON.stringify(r.n) : '';

@@ -16,9 +16,10 @@ export const SENML_LABEL = { bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, t: 6, vd:
 /** Builds the CBOR items (one Map per record) as records come. */
 class CborItems implements SenmlSink {
   readonly items: Map<number | string, unknown>[] = [];
-  record(bn: string | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void {
+  record(bn: string | undefined, bt: number | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void {
     const m = new Map<number | string, unknown>();
     if (bn !== undefined) m.set(-2, bn);
+    if (bt !== undefined) m.set(-3, bt);
     if (n !== undefined) m.set(0, n);
     // Numbers as they are: integer resources already come as bigint beyond 32 bits.
     if (field !== undefined) m.set(SENML_LABEL[field], value);
@@ -30,13 +31,13 @@ class CborItems implements SenmlSink {
 /** The CBOR items of SenML record objects (the bench hands exactly these to bare cbor-x). */
 export function senmlCborItems(recs: readonly SenmlOut[]): Map<number | string, unknown>[] {
   const c = new CborItems();
-  for (const r of recs) c.record(r.bn, r.n, r.t, r.field, r.value);
+  for (const r of recs) c.record(r.bn, r.bt, r.n, r.t, r.field, r.value);
   return c.items;
 }
 
-export function encodeSenmlCbor(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): Uint8Array {
+export function encodeSenmlCbor(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath, baseTime = false): Uint8Array {
   const c = new CborItems();
-  writeSenml(records, opts, basePath, c);
+  writeSenml(records, opts, basePath, c, baseTime);
   return cborEncode(c.items);
 }
 

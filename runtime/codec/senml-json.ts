@@ -12,9 +12,10 @@ import { base64Decode, base64UrlEncode, utf8Decode, utf8Encode } from './text-by
 class JsonText implements SenmlSink {
   s = '[';
   count = 0;
-  record(bn: string | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, v: SenmlWire | undefined): void {
+  record(bn: string | undefined, bt: number | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, v: SenmlWire | undefined): void {
     let body = '';
     if (bn !== undefined) body += '"bn":' + JSON.stringify(bn);
+    if (bt !== undefined) body += (body ? ',' : '') + '"bt":' + jsonNumber(bt, 'bt');
     if (n !== undefined) body += (body ? ',' : '') + '"n":' + JSON.stringify(n);
     if (field !== undefined) {
       const name = body ? ',"' + field + '":' : '"' + field + '":';
@@ -28,9 +29,9 @@ class JsonText implements SenmlSink {
   }
 }
 
-export function encodeSenmlJson(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): Uint8Array {
+export function encodeSenmlJson(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath, baseTime = false): Uint8Array {
   const w = new JsonText();
-  writeSenml(records, opts, basePath, w);
+  writeSenml(records, opts, basePath, w, baseTime);
   return utf8Encode(w.s + ']');
 }
 

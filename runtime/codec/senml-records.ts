@@ -14,6 +14,7 @@ import { fromSenmlWire, senmlField, toSenmlWire, type PathRef, type SenmlField, 
 /** One SenML record as written: at most one value field. */
 export interface SenmlOut {
   readonly bn: string | undefined;
+  readonly bt: number | undefined;
   readonly n: string | undefined;
   readonly t: number | undefined;
   readonly field: SenmlField | undefined;
@@ -89,12 +90,18 @@ function relativeName(p: LwM2MPath, base: readonly number[]): string | undefined
 
 /** Receives SenML records as they are produced (no intermediate objects). */
 export interface SenmlSink {
-  record(bn: string | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void;
+  record(bn: string | undefined, bt: number | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void;
 }
 
-/** LwM2M records -> SenML records into `sink`: values checked and put in their field, names relative to `basePath`. */
-export function writeSenml(records: readonly LwM2MRecord[], opts: CodecOptions, basePath: LwM2MPath | undefined, sink: SenmlSink): void {
+/**
+ * LwM2M records -> SenML records into `sink`: values checked and put in their field,
+ * names relative to `basePath`. With `baseTime`, and when every record has a time, the
+ * first record's time becomes bt and the others' t is relative to it (0 left out).
+ */
+export function writeSenml(records: readonly LwM2MRecord[], opts: CodecOptions, basePath: LwM2MPath | undefined, sink: SenmlSink, baseTime = false): void {
   const base = baseIds(basePath, records);
+  let bt: number | undefined;
+  if (baseTime && records.length > 0 && records.every((r) => r.time !== undefined)) bt = records[0]!.time;
   const prefix = base.length === 0 ? '' : '/' + base.join('/') + '/';
   const cache = new ResourceCache(opts);
   for (let k = 0; k < records.length; k++) {
@@ -115,21 +122,22 @@ export function writeSenml(records: readonly LwM2MRecord[], opts: CodecOptions, 
       field = senmlField(r.res);
       value = toSenmlWire(v, r.res);
     }
-    sink.record(k === 0 && prefix !== '' ? prefix : undefined, rel === '' ? undefined : rel, rec.time, field, value);
+    const t = bt === undefined ? rec.time : rec.time! - bt || undefined;
+    sink.record(k === 0 && prefix !== '' ? prefix : undefined, k === 0 ? bt : undefined, rel === '' ? undefined : rel, t, field, value);
   }
 }
 
 class Collect implements SenmlSink {
   readonly out: SenmlOut[] = [];
-  record(bn: string | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void {
-    this.out.push({ bn, n, t, field, value });
+  record(bn: string | undefined, bt: number | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void {
+    this.out.push({ bn, bt, n, t, field, value });
   }
 }
 
 /** LwM2M records -> SenML record objects. */
-export function toSenml(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath): SenmlOut[] {
+export function toSenml(records: readonly LwM2MRecord[], opts: CodecOptions, basePath?: LwM2MPath, baseTime = false): SenmlOut[] {
   const c = new Collect();
-  writeSenml(records, opts, basePath, c);
+  writeSenml(records, opts, basePath, c, baseTime);
   return c.out;
 }
 

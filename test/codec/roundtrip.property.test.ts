@@ -39,9 +39,10 @@ for (const [format, finite] of TREE_FORMATS) {
 
 for (const [format, finite] of [[ContentFormat.SENML_CBOR, false], [ContentFormat.SENML_JSON, true], [ContentFormat.LWM2M_JSON, true]] as const) {
   test(`format ${format}: timestamped records round-trip`, () => {
-    fc.assert(fc.property(instanceOf(fc.constant(0), { finite }), fc.integer({ min: 0, max: 2 ** 31 }), (inst, t0) => {
+    fc.assert(fc.property(instanceOf(fc.constant(0), { finite }), fc.integer({ min: 0, max: 2 ** 31 }), fc.boolean(), fc.boolean(), (inst, t0, baseTime, relative) => {
       const recs = nodeToRecords({ objectId: T, instanceId: 0 }, inst).map((r, k) => ({ ...r, time: t0 + k }));
-      assert.deepEqual(decodeRecords(format, encodeRecords(format, recs, opts), opts), recs);
+      const o = { ...opts, baseTime, ...(relative ? { basePath: { objectId: T, instanceId: 0 } } : {}) };
+      assert.deepEqual(decodeRecords(format, encodeRecords(format, recs, o), opts), recs);
     }), { numRuns: RUNS, seed: 7 });
   });
 }

@@ -71,6 +71,13 @@ test('SenML JSON: timestamped values resolve bt + t, for notifications and Send'
   ]);
   const out = encodeRecords(ContentFormat.SENML_JSON, [{ path: parsePath('/3/0/9'), value: 100, time: 1367491215 }], { ...opts, basePath: p30 });
   assert.equal(text(out), '[{"bn":"/3/0/","n":"9","v":100,"t":1367491215}]');
+  const series = [100, 99, 98].map((v, k) => ({ path: parsePath('/3/0/9'), value: v, time: 1367491215 + 10 * k }));
+  const withBt = encodeRecords(ContentFormat.SENML_JSON, series, { ...opts, basePath: p30, baseTime: true });
+  assert.equal(text(withBt), '[{"bn":"/3/0/","bt":1367491215,"n":"9","v":100},{"n":"9","v":99,"t":10},{"n":"9","v":98,"t":20}]');
+  assert.deepEqual(decodeRecords(ContentFormat.SENML_JSON, withBt, opts), series);
+  const lwJson = encodeRecords(ContentFormat.LWM2M_JSON, series, { ...opts, basePath: p30, baseTime: true });
+  assert.equal(text(lwJson), '{"bn":"/3/0/","bt":1367491215,"e":[{"n":"9","v":100},{"n":"9","v":99,"t":10},{"n":"9","v":98,"t":20}]}');
+  assert.deepEqual(decodeRecords(ContentFormat.LWM2M_JSON, lwJson, opts), series);
 });
 
 test('Composite requests: SenML records without values, both serialisations', () => {
