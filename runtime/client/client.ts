@@ -71,8 +71,14 @@ export interface ClientEvents {
   registered: RegistrationInfo;
   updated: RegistrationInfo;
   deregistered: { readonly shortServerId: number; readonly uri: string };
-  /** A Register or Update failed; `retryInMs` undefined means the client gave up on this server. */
-  registrationFailed: { readonly shortServerId: number; readonly uri: string; readonly error: ClientError; readonly attempt: number; readonly retryInMs: number | undefined };
+  /**
+   * A Register or Update failed. After a failed Update the client registers anew at once;
+   * after a failed Register it retries in `retryInMs`, or gives up on this server when undefined.
+   */
+  registrationFailed: {
+    readonly shortServerId: number; readonly uri: string; readonly operation: 'register' | 'update';
+    readonly error: ClientError; readonly attempt: number; readonly retryInMs: number | undefined;
+  };
   /** The server answered 4.12: the client registers with an older LwM2M version. */
   versionFallback: { readonly shortServerId: number; readonly from: Lwm2mVersion; readonly to: Lwm2mVersion };
 }
@@ -231,9 +237,9 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       },
       updated: (r) => this.emit('updated', info(r)),
       deregistered: (r) => this.emit('deregistered', { shortServerId: r.shortServerId, uri: r.account.uri }),
-      failed: (r, error, attempt, retryInMs) => {
-        this.#log.warn({ ssid: r.shortServerId, code: error.code, err: error.message, retryInMs }, 'registration failed');
-        this.emit('registrationFailed', { shortServerId: r.shortServerId, uri: r.account.uri, error, attempt, retryInMs });
+      failed: (r, operation, error, attempt, retryInMs) => {
+        this.#log.warn({ ssid: r.shortServerId, operation, code: error.code, err: error.message, retryInMs }, 'registration failed');
+        this.emit('registrationFailed', { shortServerId: r.shortServerId, uri: r.account.uri, operation, error, attempt, retryInMs });
       },
       versionFallback: (r, from, to) => this.emit('versionFallback', { shortServerId: r.shortServerId, from, to }),
     };

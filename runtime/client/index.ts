@@ -9,3 +9,4 @@ export type { AttributeSet, AttributeName } from './write-attributes.js';
 export type { InstanceConstructor } from './object-tree.js';
 export { RefusedError, type StoredResourceValue } from '../genv1/object-instance.js';
 export type { Logger } from '../coap/logger.js';
+export { BasicDevice, type BasicDeviceValues } from './basic-device.js';

@@ -45,7 +45,8 @@ export interface RegistrationHost {
   registered(r: ServerRegistration): void;
   updated(r: ServerRegistration): void;
   deregistered(r: ServerRegistration): void;
-  failed(r: ServerRegistration, error: ClientError, attempt: number, retryInMs: number | undefined): void;
+  /** `attempt` counts Register attempts; an Update failure is reported with attempt 0 before the client registers anew. */
+  failed(r: ServerRegistration, operation: 'register' | 'update', error: ClientError, attempt: number, retryInMs: number | undefined): void;
   versionFallback(r: ServerRegistration, from: Lwm2mVersion, to: Lwm2mVersion): void;
 }
 
@@ -54,7 +55,8 @@ const NEXT_OLDER: Readonly<Record<Lwm2mVersion, Lwm2mVersion | undefined>> = { '
 /** When the Update goes out: MAX_TRANSMIT_WAIT (93 s) before the end, or halfway for short lifetimes. */
 export function updateDelayMs(lifetimeS: number): number {
   const ms = lifetimeS * 1000;
-  return Math.max(500, ms - Math.min(93_000, ms / 2));
+  // Timers hold at most 2^31-1 ms (24.8 days): a longer lifetime gets an early Update.
+  return Math.min(2 ** 31 - 1, Math.max(500, ms - Math.min(93_000, ms / 2)));
 }
 
 export class ServerRegistration {
@@ -95,7 +97,12 @@ export class ServerRegistration {
       this.#updatePending = { payload: payload || (this.#updatePending?.payload ?? false) };
       return;
     }
-    // While registering the Register carries everything; when failed or stopped there is no one to tell.
+    // A change while the Register is on its way may have missed its payload: update once registered.
+    if (this.state === 'registering') {
+      if (payload) this.#updatePending = { payload: true };
+      return;
+    }
+    // When failed or stopped there is no one to tell; the next Register carries everything.
     if (this.state !== 'registered') return;
     void this.#update(payload);
   }
@@ -167,6 +174,9 @@ export class ServerRegistration {
           this.#sentBinding = bindingParam({ ...account, lwm2m: this.version });
           this.state = 'registered';
           this.host.registered(this);
+          const pending = this.#updatePending;
+          this.#updatePending = undefined;
+          if (pending !== undefined && gen === this.#gen) return this.#update(pending.payload);
           this.#schedule(updateDelayMs(account.lifetime), () => this.update());
           return;
         }
@@ -191,11 +201,11 @@ export class ServerRegistration {
     const max = p.maxAttempts ?? Infinity;
     if (attempt >= max) {
       this.state = 'failed';
-      this.host.failed(this, error, attempt, undefined);
+      this.host.failed(this, 'register', error, attempt, undefined);
       return;
     }
     const delay = Math.min(p.maxDelayMs ?? 300_000, (p.initialDelayMs ?? 2000) * (p.factor ?? 2) ** (attempt - 1));
-    this.host.failed(this, error, attempt, delay);
+    this.host.failed(this, 'register', error, attempt, delay);
     if (gen !== this.#gen) return; // a listener stopped the client
     // Every version was refused: the next round starts again from the preferred one.
     if (error.code === 'E_CLIENT_VERSION') this.version = this.preferredVersion;
@@ -239,7 +249,7 @@ export class ServerRegistration {
       failure = unreachable('Update', e);
     }
     // The server no longer knows us (4.04) or cannot be reached: register anew.
-    this.host.failed(this, failure, 0, 0);
+    this.host.failed(this, 'update', failure, 0, 0);
     if (gen !== this.#gen) return;
     this.#updatePending = undefined;
     void this.#register(1);
