@@ -42,3 +42,17 @@ test('comparePaths orders numerically, parents first; isPathPrefix', () => {
   assert.ok(!isPathPrefix(parsePath('/3/0/1'), parsePath('/3/0')));
   assert.ok(!isPathPrefix(parsePath('/3/1'), parsePath('/3/10/1')));
 });
+
+test('property: format/parse round-trip, and comparePaths is a total order consistent with the ids', async () => {
+  const fc = (await import('fast-check')).default;
+  const ids = fc.array(fc.integer({ min: 0, max: 65534 }), { minLength: 1, maxLength: 4 });
+  fc.assert(fc.property(ids, ids, (a, b) => {
+    const pa = pathFromIds(a);
+    const pb = pathFromIds(b);
+    assert.deepEqual(parsePath(formatPath(pa)), pa);
+    const c = comparePaths(pa, pb);
+    assert.equal(Math.sign(c), -Math.sign(comparePaths(pb, pa)));
+    assert.equal(c === 0, formatPath(pa) === formatPath(pb));
+    if (isPathPrefix(pa, pb) && a.length < b.length) assert.ok(c < 0);
+  }), { numRuns: 2000, seed: 5 });
+});
