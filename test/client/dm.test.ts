@@ -367,3 +367,17 @@ test('requests from peers that are not servers get 4.01 unless acceptUnknownPeer
   assert.equal(codeText(r2.code), '2.05');
   assert.equal(r2.code, C.Content);
 });
+
+test('a large value goes block-wise; a server writing its own lifetime gets an Update with lt', async () => {
+  const big = new Uint8Array(3000).map((_, k) => k & 0xff);
+  const { req, server } = await setup('1.1', [testInstance(0, { blob: big })]);
+  const r = await req({ method: 'GET', path: '/33000/0/4' });
+  assert.equal(codeText(r.code), '2.05');
+  assert.deepEqual(new Uint8Array(r.payload), big);
+  const from = server.seen.length;
+  const w = await req({ method: 'PUT', path: '/1/0/1', contentFormat: F.TEXT, payload: '4000' });
+  assert.equal(codeText(w.code), '2.04');
+  const upd = await server.waitFor((x) => x.path === '/rd/r0', 2000, from);
+  assert.deepEqual(upd.query, ['lt=4000']);
+  assert.equal(codeText((await req({ method: 'PUT', path: '/1/0/0', contentFormat: F.TEXT, payload: '9' })).code), '4.05', 'the SSID is read-only');
+});

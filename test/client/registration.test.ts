@@ -184,6 +184,7 @@ test('an Update answered 4.04 leads to a new Register', async () => {
   c.triggerUpdate();
   const failed = await c.next('registrationFailed');
   assert.equal(failed.error.coapCode, '4.04');
+  assert.equal(failed.operation, 'update');
   const again = await c.next('registered');
   assert.equal(again.location, '/rd/r1');
   assert.deepEqual(server.seen.map((r) => `${r.method} ${r.path}`), ['POST /rd', 'POST /rd/r0', 'POST /rd']);
@@ -195,4 +196,33 @@ test('configuration errors are ClientError E_CLIENT_CONFIG', async () => {
   assert.throws(() => client({ endpoint: 'x', objects: [device()], servers: [{ uri: 'coaps://h', shortServerId: 1 }] }), /DTLS/);
   await assert.rejects(client({ endpoint: 'x', objects: [device()], servers: [{ uri: 'http://h', shortServerId: 1 }] }).start(), /not a coap/);
   assert.throws(() => client({ endpoint: 'x', objects: [device(), device()] }), /given twice/);
+});
+
+test('stop() while a Register is unanswered ends quietly; nothing is retried after it', async () => {
+  const server = await FakeServer.start();
+  server.answer = () => new Promise<never>(() => {}) as never;
+  const c = client({ endpoint: 'quit', objects: [device()], servers: [{ uri: server.uri, shortServerId: 1 }] });
+  const failures: string[] = [];
+  c.on('registrationFailed', (f) => failures.push(f.error.code));
+  await c.start();
+  await server.waitFor((r) => r.path === '/rd');
+  await c.stop();
+  await delay(150);
+  assert.deepEqual(failures, []);
+  assert.equal(server.seen.length, 1, 'no De-register without a registration, no retry');
+  assert.equal(c.status()[0]?.state, 'stopped');
+});
+
+test('an instance added while the Register is on its way is announced by an Update right after', async () => {
+  const server = await FakeServer.start();
+  let release: (() => void) | undefined;
+  const created = { code: ResponseCode.Created, options: [{ number: 8, value: Buffer.from('rd') }, { number: 8, value: Buffer.from('late') }] };
+  server.answer = (req) => (req.path.join('/') === 'rd' && release === undefined ? new Promise<typeof created>((resolve) => { release = () => resolve(created); }) as never : undefined);
+  const c = client({ endpoint: 'race', objects: [device()], servers: [{ uri: server.uri, shortServerId: 1, lifetime: 600 }] });
+  await c.start();
+  await server.waitFor((r) => r.path === '/rd');
+  c.addInstance(new Location.Instance(0, { latitude: 1, longitude: 2, timestamp: new Date(0) }));
+  release!();
+  const upd = await server.waitFor((r) => r.path === '/rd/late', 3000);
+  assert.match(upd.payload, /<\/6\/0>/);
 });
