@@ -122,7 +122,10 @@ export function fromSenmlWire(
     case 'none':
       throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is an executable resource: it has no value`, offset, pathText(path));
   }
-  return check ? checkOrCodecError(v, res, obj, path, offset) : v;
+  // The wire checks above already settled the type of strings, floats and booleans:
+  // without a range there is nothing left to check.
+  if (!check || (res.range?.parsed === undefined && (res.type === 'float' || res.type === 'string' || res.type === 'boolean'))) return v;
+  return checkOrCodecError(v, res, obj, path, offset);
 }
 
 /** checkValue with the failure turned into a CodecError at `path`. */
