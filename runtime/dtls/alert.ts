@@ -12,8 +12,10 @@ export const AlertDescription = {
   handshakeFailure: 40,
   badCertificate: 42,
   unsupportedCertificate: 43,
+  certificateExpired: 45,
   certificateUnknown: 46,
   illegalParameter: 47,
+  unknownCa: 48,
   decodeError: 50,
   decryptError: 51,
   protocolVersion: 70,
@@ -55,6 +57,8 @@ export function alertForCode(code: DtlsErrorCode): number {
     case 'E_DTLS_HANDSHAKE_FAILURE': return AlertDescription.handshakeFailure;
     case 'E_DTLS_BAD_CERTIFICATE': return AlertDescription.badCertificate;
     case 'E_DTLS_UNKNOWN_PEER_KEY': return AlertDescription.certificateUnknown;
+    case 'E_DTLS_UNKNOWN_CA': return AlertDescription.unknownCa;
+    case 'E_DTLS_CERTIFICATE_EXPIRED': return AlertDescription.certificateExpired;
     default: return AlertDescription.internalError;
   }
 }

@@ -9,6 +9,8 @@ import type { ClientCredentials, PskCredentials } from './handshake-client.js';
 import { loadRpk, spkiOf } from './rpk.js';
 import type { LoadedRpk, RpkCredentials } from './rpk.js';
 import { equalBytes } from './bytes.js';
+import { loadX509, verifyChain } from './x509.js';
+import type { LoadedX509, X509Credentials } from './x509.js';
 import type { DtlsRecord } from './record.js';
 import { SessionCache } from './session-cache.js';
 
@@ -24,6 +26,13 @@ export interface DtlsClientOptions extends DtlsCommonOptions {
   };
   /** Sessions (to distinct servers) at most. */
   readonly maxPeers?: number;
+  /**
+   * X.509 mode (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8): our chain and key, the roots the server's
+   * chain must lead to, and the name (DNS name or IP) its certificate must carry.
+   */
+  readonly x509?: X509Credentials & {
+    readonly serverName?: string | ((peer: PeerAddress) => string | undefined);
+  };
   /** Resume earlier sessions with an abbreviated handshake when the server agrees (default true). */
   readonly resumeSessions?: boolean;
   /** Offer RFC 9146 connection IDs, so the session survives our address changing (NAT). */
@@ -42,12 +51,20 @@ export class DtlsClient extends DtlsEndpoint {
   private readonly rpk: (LoadedRpk & { readonly check: (spki: Uint8Array, peer: PeerAddress) => boolean | Promise<boolean> }) | undefined;
   private readonly maxPeers: number;
   private readonly offerCid: boolean;
+  private readonly x509: LoadedX509 | undefined;
+  private readonly serverName: string | ((peer: PeerAddress) => string | undefined) | undefined;
   private readonly sessions: SessionCache | null;
 
   constructor(inner: DatagramTransport, options: DtlsClientOptions) {
     super(inner, options);
     this.psk = options.psk;
-    if (options.psk === undefined && options.rpk === undefined) throw new DtlsError('E_DTLS_CONFIG', 'a client needs psk or rpk credentials');
+    if (options.psk === undefined && options.rpk === undefined && options.x509 === undefined) {
+      throw new DtlsError('E_DTLS_CONFIG', 'a client needs psk, rpk or x509 credentials');
+    }
+    if (options.x509 !== undefined) {
+      this.x509 = loadX509(options.x509);
+      this.serverName = options.x509.serverName;
+    }
     if (options.rpk !== undefined) {
       const trust = options.rpk.serverPublicKey;
       const expected = typeof trust === 'function' ? null : spkiOf(trust);
@@ -79,11 +96,19 @@ export class DtlsClient extends DtlsEndpoint {
     if (existing === undefined) {
       const psk = typeof this.psk === 'function' ? this.psk(peer) : this.psk;
       const rpk = this.rpk;
+      const x509 = this.x509;
+      const name = typeof this.serverName === 'function' ? this.serverName(peer) : this.serverName;
       const creds: ClientCredentials = {
         ...(psk !== undefined ? { psk } : {}),
         ...(rpk !== undefined ? { rpk: { ...rpk, verifyServerKey: (spki: Uint8Array) => rpk.check(spki, peer) } } : {}),
+        ...(x509 !== undefined ? {
+          x509: {
+            chain: x509.chain, privateKey: x509.privateKey,
+            verifyServerChain: (ders: Uint8Array[]) => verifyChain(ders, x509.roots, name === undefined ? {} : { name }),
+          },
+        } : {}),
       };
-      if (creds.psk === undefined && creds.rpk === undefined) {
+      if (creds.psk === undefined && creds.rpk === undefined && creds.x509 === undefined) {
         this.settle(key, undefined, new DtlsError('E_DTLS_CONFIG', `no PSK credentials for ${key}`));
       } else if (this.conns.size >= this.maxPeers) {
         this.settle(key, undefined, new DtlsError('E_DTLS_LIMIT', 'too many sessions'));

@@ -13,6 +13,9 @@ import { ServerConnection } from './handshake-server.js';
 import type { PskStore, ServerCredentials } from './handshake-server.js';
 import { loadRpk } from './rpk.js';
 import type { RpkCredentials } from './rpk.js';
+import type { X509Certificate } from 'node:crypto';
+import { loadX509, verifyChain } from './x509.js';
+import type { LoadedX509, X509Credentials } from './x509.js';
 import { equalBytes } from './bytes.js';
 import { SessionCache } from './session-cache.js';
 import { ContentType, DTLS_1_0, encodeRecord } from './record.js';
@@ -27,6 +30,13 @@ export interface DtlsServerOptions extends DtlsCommonOptions {
    */
   readonly rpk?: RpkCredentials & {
     readonly verifyClientKey: (spki: Uint8Array, peer: PeerAddress) => boolean | Promise<boolean>;
+  };
+  /**
+   * X.509 mode (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8): our chain and key, the roots client chains
+   * must lead to, and an optional further check of the client's leaf certificate.
+   */
+  readonly x509?: X509Credentials & {
+    readonly verifyClient?: (leaf: X509Certificate, peer: PeerAddress) => boolean | Promise<boolean>;
   };
   /** Peers with state (sessions and handshakes) at most; beyond, new ClientHellos are dropped. */
   readonly maxPeers?: number;
@@ -59,10 +69,13 @@ export class DtlsServer extends DtlsEndpoint {
   constructor(inner: DatagramTransport, options: DtlsServerOptions) {
     super(inner, options);
     if (options.pskStore !== undefined && typeof options.pskStore !== 'function') throw new DtlsError('E_DTLS_CONFIG', 'pskStore must be a function');
-    if (options.pskStore === undefined && options.rpk === undefined) throw new DtlsError('E_DTLS_CONFIG', 'a server needs a pskStore or rpk credentials');
+    if (options.pskStore === undefined && options.rpk === undefined && options.x509 === undefined) {
+      throw new DtlsError('E_DTLS_CONFIG', 'a server needs a pskStore, rpk or x509 credentials');
+    }
     this.creds = {
       ...(options.pskStore !== undefined ? { pskStore: options.pskStore } : {}),
       ...(options.rpk !== undefined ? { rpk: { ...loadRpk(options.rpk), verifyClientKey: options.rpk.verifyClientKey } } : {}),
+      ...(options.x509 !== undefined ? { x509: x509Verifier(loadX509(options.x509), options.x509.verifyClient) } : {}),
     };
     this.maxPeers = options.maxPeers ?? 10_000;
     this.maxHandshakes = options.maxHandshakes ?? 1_000;
@@ -151,6 +164,20 @@ function sameRandom(fragment: Uint8Array, random: Uint8Array): boolean {
   // 12-byte handshake header, 2-byte version, then 32 bytes of random.
   if (fragment.length < 12 + 2 + 32 || random.length !== 32) return false;
   return equalBytes(fragment.subarray(14, 46), random);
+}
+
+function x509Verifier(loaded: LoadedX509, extra: ((leaf: X509Certificate, peer: PeerAddress) => boolean | Promise<boolean>) | undefined): NonNullable<ServerCredentials['x509']> {
+  return {
+    chain: loaded.chain,
+    privateKey: loaded.privateKey,
+    verifyClientChain: (ders, peer) => {
+      const leaf = verifyChain(ders, loaded.roots);
+      if (extra === undefined) return leaf;
+      const refuse = (): never => { throw new DtlsError('E_DTLS_UNKNOWN_PEER_KEY', 'the client certificate is refused'); };
+      const ok = extra(leaf, peer);
+      return ok instanceof Promise ? ok.then((v) => (v ? leaf : refuse())) : ok ? leaf : refuse();
+    },
+  };
 }
 
 export function createDtlsServer(inner: DatagramTransport, options: DtlsServerOptions): DtlsServer {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ECDH, KeyObject } from 'node:crypto';
+import type { ECDH, KeyObject, X509Certificate } from 'node:crypto';
 import type { PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
 import { concat, equalBytes } from './bytes.js';
 import { Connection } from './connection.js';
@@ -22,6 +22,7 @@ import { finishedVerifyData, keyBlock, masterSecret, pskPremaster } from './key-
 import { DTLS_1_2 } from './record.js';
 import { peerPublicKey } from './rpk.js';
 import type { LoadedRpk } from './rpk.js';
+import { encodeCertificateList, parseCertificateList } from './x509.js';
 import type { ResumableSession } from './session-cache.js';
 import type { FlightEntry } from './connection.js';
 
@@ -36,6 +37,12 @@ export interface ClientCredentials {
   readonly rpk?: LoadedRpk & {
     /** Whether the server's key (SubjectPublicKeyInfo, DER) is the one we trust. */
     readonly verifyServerKey: (spki: Uint8Array) => boolean | Promise<boolean>;
+  };
+  readonly x509?: {
+    readonly chain: readonly X509Certificate[];
+    readonly privateKey: KeyObject;
+    /** Validates the server's chain (DER, leaf first); returns the leaf or throws DtlsError. */
+    readonly verifyServerChain: (ders: Uint8Array[]) => X509Certificate | Promise<X509Certificate>;
   };
 }
 
@@ -64,6 +71,8 @@ export class ClientConnection extends Connection {
   private serverSpki: Uint8Array | null = null;
   private serverPoint: Uint8Array | null = null;
   private certificateRequested = false;
+  /** How the ECDHE_ECDSA peers show their keys: RFC 7250 raw keys or X.509 chains. */
+  private certMode: 'rpk' | 'x509' = 'x509';
 
   constructor(
     peer: PeerAddress, host: ConnectionHost, options: ConnectionOptions, private readonly creds: ClientCredentials,
@@ -94,7 +103,7 @@ export class ClientConnection extends Connection {
   /** Suites we can take part in with the credentials we have, in preference order. */
   private offeredSuites(): number[] {
     return this.options.suites
-      .filter((s) => (s.keyExchange === 'psk' ? this.creds.psk !== undefined : this.creds.rpk !== undefined))
+      .filter((s) => (s.keyExchange === 'psk' ? this.creds.psk !== undefined : this.creds.rpk !== undefined || this.creds.x509 !== undefined))
       .map((s) => s.id);
   }
 
@@ -107,11 +116,16 @@ export class ClientConnection extends Connection {
     ];
     // An empty CID: we send the server's CID but need none ourselves (RFC 9146 3).
     if (this.offerCid) extensions.push({ type: ExtensionType.connectionId, data: encodeConnectionId(new Uint8Array(0)) });
-    if (this.creds.rpk !== undefined) {
+    if (this.creds.rpk !== undefined || this.creds.x509 !== undefined) {
       extensions.push(
         { type: ExtensionType.supportedGroups, data: encodeU16List([SECP256R1]) },
         { type: ExtensionType.ecPointFormats, data: Uint8Array.of(1, 0) },
         { type: ExtensionType.signatureAlgorithms, data: encodeU16List([ECDSA_SECP256R1_SHA256]) },
+      );
+    }
+    // Raw keys are asked for explicitly; without these extensions both sides use X.509 (RFC 7250 4.1).
+    if (this.creds.rpk !== undefined) {
+      extensions.push(
         { type: ExtensionType.clientCertificateType, data: Uint8Array.of(1, CERT_TYPE_RAW_PUBLIC_KEY) },
         { type: ExtensionType.serverCertificateType, data: Uint8Array.of(1, CERT_TYPE_RAW_PUBLIC_KEY) },
       );
@@ -189,8 +203,9 @@ export class ClientConnection extends Connection {
     const ecdhe = suite.keyExchange === 'ecdhe_ecdsa';
     const allowed = new Set<number>([ExtensionType.extendedMasterSecret, ExtensionType.renegotiationInfo]);
     if (this.offerCid) allowed.add(ExtensionType.connectionId);
+    if (this.creds.rpk !== undefined || this.creds.x509 !== undefined) allowed.add(ExtensionType.ecPointFormats);
     if (this.creds.rpk !== undefined) {
-      for (const t of [ExtensionType.ecPointFormats, ExtensionType.clientCertificateType, ExtensionType.serverCertificateType]) allowed.add(t);
+      for (const t of [ExtensionType.clientCertificateType, ExtensionType.serverCertificateType]) allowed.add(t);
     }
     for (const e of sh.extensions) {
       if (!allowed.has(e.type)) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', `server sent extension ${e.type} we did not offer`);
@@ -211,15 +226,20 @@ export class ClientConnection extends Connection {
       this.writeCid = serverCid.length > 0 ? new Uint8Array(serverCid) : null;
     }
     if (ecdhe) {
-      // RFC 7250 4.2: the server names the certificate types it chose; we only take raw keys.
+      // RFC 7250 4.2: the server names the certificate type it chose; no extension means X.509.
       const st = findExtension(sh.extensions, ExtensionType.serverCertificateType);
-      if (st === undefined || st.data.length !== 1 || st.data[0] !== CERT_TYPE_RAW_PUBLIC_KEY) {
-        throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server does not use a raw public key');
+      if (st !== undefined) {
+        if (st.data.length !== 1 || st.data[0] !== CERT_TYPE_RAW_PUBLIC_KEY || this.creds.rpk === undefined) {
+          throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server chose a certificate type we did not offer');
+        }
+        this.certMode = 'rpk';
+      } else {
+        if (this.creds.x509 === undefined) throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server uses X.509 and we have no trusted roots');
+        this.certMode = 'x509';
       }
       const ct = findExtension(sh.extensions, ExtensionType.clientCertificateType);
-      if (ct !== undefined && (ct.data.length !== 1 || ct.data[0] !== CERT_TYPE_RAW_PUBLIC_KEY)) {
-        throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server wants a client certificate type we do not have');
-      }
+      const clientMode = ct === undefined ? 'x509' : ct.data.length === 1 && ct.data[0] === CERT_TYPE_RAW_PUBLIC_KEY ? 'rpk' : 'none';
+      if (clientMode !== this.certMode) throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server wants a client certificate type we do not have');
     }
     this.suite = suite;
     this.serverRandom = new Uint8Array(sh.random);
@@ -243,6 +263,19 @@ export class ClientConnection extends Connection {
   }
 
   private onServerCertificate(msg: HandshakeMessage): void {
+    if (this.certMode === 'x509') {
+      const ders = parseCertificateList(msg.body);
+      this.hashMessage(msg);
+      this.state = 'wait_server_key_exchange';
+      const accept = (leaf: X509Certificate): void => {
+        this.serverKey = peerPublicKey(new Uint8Array(leaf.publicKey.export({ type: 'spki', format: 'der' })));
+        this.x509Identity = { type: 'x509', subject: leaf.subject, certificate: new Uint8Array(leaf.raw) };
+      };
+      const checked = this.creds.x509!.verifyServerChain(ders);
+      if (checked instanceof Promise) this.runAsync(checked.then(accept));
+      else accept(checked);
+      return;
+    }
     const spki = parseRpkCertificate(msg.body);
     this.serverKey = peerPublicKey(spki);
     this.serverSpki = new Uint8Array(spki);
@@ -279,9 +312,12 @@ export class ClientConnection extends Connection {
       premaster = pskPremaster(psk.key);
       identity = { type: 'psk', identity: psk.identity };
     } else {
-      const rpk = this.creds.rpk!;
+      const rpk = this.creds.rpk;
+      const x509 = this.creds.x509;
+      const signingKey = this.certMode === 'rpk' ? rpk!.privateKey : x509!.privateKey;
       if (this.certificateRequested) {
-        flight.push({ kind: 'handshake', epoch: 0, msg: this.nextMessage(HandshakeType.certificate, encodeRpkCertificate(rpk.spki)) });
+        const body = this.certMode === 'rpk' ? encodeRpkCertificate(rpk!.spki) : encodeCertificateList(x509!.chain);
+        flight.push({ kind: 'handshake', epoch: 0, msg: this.nextMessage(HandshakeType.certificate, body) });
       }
       const ecdh: ECDH = ephemeralKey();
       cke = this.nextMessage(HandshakeType.clientKeyExchange, encodeClientKeyExchangeEcdhe(new Uint8Array(ecdh.getPublicKey())));
@@ -289,9 +325,9 @@ export class ClientConnection extends Connection {
       // CertificateVerify signs every handshake message so far, up to the ClientKeyExchange.
       if (this.certificateRequested) {
         const signed = this.transcriptBytes();
-        signer = () => this.nextMessage(HandshakeType.certificateVerify, encodeCertificateVerify(ecdsaSign(rpk.privateKey, signed)));
+        signer = () => this.nextMessage(HandshakeType.certificateVerify, encodeCertificateVerify(ecdsaSign(signingKey, signed)));
       }
-      identity = { type: 'rpk', publicKey: this.serverSpki! };
+      identity = this.certMode === 'rpk' ? { type: 'rpk', publicKey: this.serverSpki! } : this.x509Identity!;
     }
     flight.push({ kind: 'handshake', epoch: 0, msg: cke });
     // RFC 7627: the session hash ends with the ClientKeyExchange.
@@ -309,6 +345,7 @@ export class ClientConnection extends Connection {
   }
 
   private peerIdentity: PeerIdentity | null = null;
+  private x509Identity: PeerIdentity | null = null;
 
   private onFinished(msg: HandshakeMessage): void {
     if (this.read.epoch === 0) throw new DtlsError('E_DTLS_UNEXPECTED_MESSAGE', 'Finished before ChangeCipherSpec');

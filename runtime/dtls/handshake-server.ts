@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ECDH, KeyObject } from 'node:crypto';
+import type { ECDH, KeyObject, X509Certificate } from 'node:crypto';
 import type { PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
 import { TLS_EMPTY_RENEGOTIATION_INFO_SCSV } from './cipher-suite.js';
 import type { CipherSuite } from './cipher-suite.js';
@@ -26,6 +26,7 @@ import { DTLS_1_2 } from './record.js';
 import { AlertDescription, AlertLevel } from './alert.js';
 import { peerPublicKey } from './rpk.js';
 import type { LoadedRpk } from './rpk.js';
+import { encodeCertificateList, parseCertificateList } from './x509.js';
 import { sessionKey } from './session-cache.js';
 import type { ResumableSession, SessionCache } from './session-cache.js';
 
@@ -38,6 +39,12 @@ export interface ServerCredentials {
   readonly rpk?: LoadedRpk & {
     /** Whether a client's key (SubjectPublicKeyInfo, DER) may connect. */
     readonly verifyClientKey: (spki: Uint8Array, peer: PeerAddress) => boolean | Promise<boolean>;
+  };
+  readonly x509?: {
+    readonly chain: readonly X509Certificate[];
+    readonly privateKey: KeyObject;
+    /** Validates a client's chain (DER, leaf first); returns the leaf or throws DtlsError. */
+    readonly verifyClientChain: (ders: Uint8Array[], peer: PeerAddress) => X509Certificate | Promise<X509Certificate>;
   };
 }
 
@@ -72,28 +79,34 @@ export class ServerConnection extends Connection {
   get helloRandom(): Uint8Array { return this.clientRandom; }
   get extendedMasterSecret(): boolean { return this.useEms; }
 
-  /** Whether the client can do ECDHE_ECDSA with raw public keys both ways (RFC 7250, RFC 8422). */
-  private clientTakesRpk(hello: ClientHello): boolean {
-    const has = (type: number, ok: (d: Uint8Array) => boolean): boolean => {
-      const e = findExtension(hello.extensions, type);
-      return e === undefined ? false : ok(e.data);
-    };
-    const listHas = (v: number) => (d: Uint8Array): boolean => d.length >= 1 && d.subarray(1, 1 + d[0]!).includes(v);
+  /**
+   * How both sides would show their keys for ECDHE_ECDSA, or null if we cannot agree:
+   * raw public keys when the client asks for them both ways (RFC 7250), X.509 when it names
+   * no certificate types (or lists X.509), P-256 and SHA-256 in any case (RFC 8422).
+   */
+  private certModeFor(hello: ClientHello): 'rpk' | 'x509' | null {
+    const listHas = (d: Uint8Array, v: number): boolean => d.length >= 1 && d.subarray(1, 1 + d[0]!).includes(v);
     const groups = findExtension(hello.extensions, ExtensionType.supportedGroups);
     const sigs = findExtension(hello.extensions, ExtensionType.signatureAlgorithms);
     const points = findExtension(hello.extensions, ExtensionType.ecPointFormats);
-    return has(ExtensionType.serverCertificateType, listHas(CERT_TYPE_RAW_PUBLIC_KEY))
-      && has(ExtensionType.clientCertificateType, listHas(CERT_TYPE_RAW_PUBLIC_KEY))
-      && (groups === undefined || safeList(groups.data).includes(SECP256R1))
-      && (sigs === undefined || safeList(sigs.data).includes(ECDSA_SECP256R1_SHA256))
-      && (points === undefined || listHas(0)(points.data));
+    if (groups !== undefined && !safeList(groups.data).includes(SECP256R1)) return null;
+    if (sigs !== undefined && !safeList(sigs.data).includes(ECDSA_SECP256R1_SHA256)) return null;
+    if (points !== undefined && !listHas(points.data, 0)) return null;
+    const st = findExtension(hello.extensions, ExtensionType.serverCertificateType);
+    const ct = findExtension(hello.extensions, ExtensionType.clientCertificateType);
+    const both = (type: number): boolean => (st === undefined ? type === 0 : listHas(st.data, type)) && (ct === undefined ? type === 0 : listHas(ct.data, type));
+    if (this.creds.rpk !== undefined && both(CERT_TYPE_RAW_PUBLIC_KEY)) return 'rpk';
+    if (this.creds.x509 !== undefined && both(0)) return 'x509';
+    return null;
   }
 
   private chooseSuite(hello: ClientHello): CipherSuite | undefined {
     return this.options.suites.find((s) => hello.cipherSuites.includes(s.id) && (s.keyExchange === 'psk'
       ? this.creds.pskStore !== undefined
-      : this.creds.rpk !== undefined && this.clientTakesRpk(hello)));
+      : this.certModeFor(hello) !== null));
   }
+
+  private certMode: 'rpk' | 'x509' = 'rpk';
 
   /** Starts from the verified ClientHello (the one carrying the cookie) and answers with flight 4. */
   start(msg: HandshakeMessage, hello: ClientHello, recordSequence: number): void {
@@ -140,14 +153,16 @@ export class ServerConnection extends Connection {
         }
       }
       if (suite.keyExchange === 'ecdhe_ecdsa') {
+        this.certMode = this.certModeFor(hello)!;
         if (findExtension(hello.extensions, ExtensionType.ecPointFormats) !== undefined) {
           extensions.push({ type: ExtensionType.ecPointFormats, data: Uint8Array.of(1, 0) });
         }
-        // RFC 7250 4.2: in ServerHello, the one type chosen, as a single byte.
-        extensions.push(
-          { type: ExtensionType.clientCertificateType, data: Uint8Array.of(CERT_TYPE_RAW_PUBLIC_KEY) },
-          { type: ExtensionType.serverCertificateType, data: Uint8Array.of(CERT_TYPE_RAW_PUBLIC_KEY) },
-        );
+        // RFC 7250 4.2: in ServerHello, the one type chosen, as a single byte, for each
+        // extension the client sent.
+        const chosen = this.certMode === 'rpk' ? CERT_TYPE_RAW_PUBLIC_KEY : 0;
+        for (const t of [ExtensionType.clientCertificateType, ExtensionType.serverCertificateType]) {
+          if (findExtension(hello.extensions, t) !== undefined) extensions.push({ type: t, data: Uint8Array.of(chosen) });
+        }
       }
       const resumed = this.resumable(hello);
       if (resumed !== undefined) {
@@ -162,10 +177,11 @@ export class ServerConnection extends Connection {
         cipherSuite: suite.id, compressionMethod: 0, extensions,
       }));
       if (suite.keyExchange === 'ecdhe_ecdsa') {
-        const rpk = this.creds.rpk!;
         this.ecdh = ephemeralKey();
-        add(HandshakeType.certificate, encodeRpkCertificate(rpk.spki));
-        add(HandshakeType.serverKeyExchange, encodeServerKeyExchangeEcdhe(new Uint8Array(this.ecdh.getPublicKey()), this.clientRandom, this.serverRandom, rpk.privateKey));
+        const rpkMode = this.certMode === 'rpk';
+        const signingKey = rpkMode ? this.creds.rpk!.privateKey : this.creds.x509!.privateKey;
+        add(HandshakeType.certificate, rpkMode ? encodeRpkCertificate(this.creds.rpk!.spki) : encodeCertificateList(this.creds.x509!.chain));
+        add(HandshakeType.serverKeyExchange, encodeServerKeyExchangeEcdhe(new Uint8Array(this.ecdh.getPublicKey()), this.clientRandom, this.serverRandom, signingKey));
         // LwM2M authenticates the client too: ask for its raw public key.
         add(HandshakeType.certificateRequest, encodeCertificateRequest());
         this.state = 'wait_client_certificate';
@@ -211,6 +227,21 @@ export class ServerConnection extends Connection {
     if (this.state === 'established') {
       // RFC 5746 4.4 style refusal: we never renegotiate.
       if (msg.type === HandshakeType.clientHello) this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
+      return;
+    }
+    if (this.state === 'wait_client_certificate' && msg.type === HandshakeType.certificate && this.certMode === 'x509') {
+      const ders = parseCertificateList(msg.body);
+      // An empty list: the client has no certificate; LwM2M needs one.
+      if (ders.length === 0) throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'the client sent no certificate');
+      this.hashMessage(msg);
+      this.state = 'wait_client_key_exchange';
+      const accept = (leaf: X509Certificate): void => {
+        this.clientKey = peerPublicKey(new Uint8Array(leaf.publicKey.export({ type: 'spki', format: 'der' })));
+        this.peerIdentity = { type: 'x509', subject: leaf.subject, certificate: new Uint8Array(leaf.raw) };
+      };
+      const checked = this.creds.x509!.verifyClientChain(ders, this.peer);
+      if (checked instanceof Promise) this.runAsync(checked.then(accept));
+      else accept(checked);
       return;
     }
     if (this.state === 'wait_client_certificate' && msg.type === HandshakeType.certificate) {

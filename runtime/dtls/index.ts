@@ -11,3 +11,4 @@ export type { CipherSuiteName } from './cipher-suite.js';
 export type { RetransmitOptions } from './retransmit-timer.js';
 export type { RpkCredentials, PrivateKeySource } from './rpk.js';
 export { spkiOf } from './rpk.js';
+export type { X509Credentials, CertificateSource } from './x509.js';
