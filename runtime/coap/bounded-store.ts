@@ -1,10 +1,20 @@
 /**
  * A map capped in entries and in total weight (bytes), whose entries expire; the oldest go
- * first when full. Holds the block-wise reassembly buffers and stored response bodies, so
- * neither a peer nor a crowd of peers can grow them past the caps.
+ * first when full. Holds block-wise buffers, stored bodies and recent NON notifications, so
+ * neither a peer nor a crowd of peers can grow them past the caps. Order is kept in a FIFO
+ * queue beside the Map (see DedupCache for why not the Map's own order).
  */
+interface Slot<V> {
+  readonly key: string;
+  readonly value: V;
+  readonly expiresAt: number;
+  readonly weight: number;
+}
+
 export class BoundedStore<V> {
-  private readonly map = new Map<string, { value: V; expiresAt: number; weight: number }>();
+  private readonly map = new Map<string, Slot<V>>();
+  private queue: Slot<V>[] = [];
+  private head = 0;
   private total = 0;
 
   constructor(
@@ -36,12 +46,20 @@ export class BoundedStore<V> {
   /** Inserts or re-inserts (after the value grew) an entry; it becomes the newest. */
   set(key: string, value: V, now: number): void {
     this.delete(key);
-    const weight = this.weigh(value);
-    this.map.set(key, { value, expiresAt: now + this.ttlMs, weight });
-    this.total += weight;
-    for (const [k, e] of this.map) {
-      if (this.map.size <= this.maxEntries && this.total <= this.maxWeight && e.expiresAt > now) break;
-      this.delete(k);
+    const slot: Slot<V> = { key, value, expiresAt: now + this.ttlMs, weight: this.weigh(value) };
+    this.map.set(key, slot);
+    this.queue.push(slot);
+    this.total += slot.weight;
+    while (this.head < this.queue.length) {
+      const old = this.queue[this.head] as Slot<V>;
+      const live = this.map.get(old.key) === old;
+      if (live && this.map.size <= this.maxEntries && this.total <= this.maxWeight && old.expiresAt > now) break;
+      if (live) this.delete(old.key);
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -54,6 +72,8 @@ export class BoundedStore<V> {
 
   clear(): void {
     this.map.clear();
+    this.queue = [];
+    this.head = 0;
     this.total = 0;
   }
 }

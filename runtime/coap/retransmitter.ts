@@ -51,7 +51,8 @@ export class Retransmitter {
     const p = this.parameters;
     const t: Transmission = {
       key: `${pk}#${mid}`, peer, bytes, attempts: 0,
-      timeoutMs: p.ackTimeoutMs * (1 + this.random() * (p.ackRandomFactor - 1)), timer: undefined, owner,
+      // Whole milliseconds: Node groups timers by duration, and a few shared durations are cheaper than many.
+      timeoutMs: Math.round(p.ackTimeoutMs * (1 + this.random() * (p.ackRandomFactor - 1))), timer: undefined, owner,
     };
     this.outbox.set(t.key, t);
     this.send(bytes, peer);
