@@ -195,7 +195,8 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   #requester(peer: PeerAddress): Requester | undefined {
     const key = peerKey(peer);
     const r = this.#registrations.find((x) => x.peer !== undefined && peerKey(x.peer) === key);
-    if (r !== undefined) return { shortServerId: r.shortServerId, version: r.version };
+    // A disabled server is ignored, as the spec asks.
+    if (r !== undefined) return r.state === 'disabled' ? undefined : { shortServerId: r.shortServerId, version: r.version };
     if (this.#options.acceptUnknownPeers !== true) return undefined;
     const first = this.#registrations[0];
     return { shortServerId: first?.shortServerId ?? 0, version: first?.version ?? this.#version };
@@ -209,10 +210,19 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       create: this.#options.onCreate,
       maxPayloadBytes: this.#options.maxPayloadBytes,
       executed: (instance, resourceId) => {
+        if (instance.descriptor.id !== 1) return;
+        const r = this.#registrationOf(instance);
+        if (r === undefined) return;
         // Registration Update Trigger: the client sends the Update itself, after the 2.04.
-        if (instance.descriptor.id === 1 && resourceId === 8) {
-          const r = this.#registrationOf(instance);
-          if (r !== undefined) setImmediate(() => r.update());
+        if (resourceId === 8) setImmediate(() => r.update());
+        // Disable: answer first, then De-register and stay away for the Disable Timeout (86400 s by default).
+        if (resourceId === 4) {
+          setImmediate(() => {
+            void (async () => {
+              const t = instance.descriptor.resources.some((x) => x.id === 5) ? await instance.read(5) : undefined;
+              await r.disable(typeof t === 'number' && t >= 0 ? t : 86400);
+            })().catch((e: unknown) => this.#log.error({ err: (e as Error).message }, 'disable failed'));
+          });
         }
       },
     };

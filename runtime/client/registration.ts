@@ -28,7 +28,7 @@ export interface RetryPolicy {
   readonly maxAttempts?: number;
 }
 
-export type RegistrationState = 'idle' | 'registering' | 'registered' | 'updating' | 'failed' | 'stopped';
+export type RegistrationState = 'idle' | 'registering' | 'registered' | 'updating' | 'disabled' | 'failed' | 'stopped';
 
 /** What a registration needs from its client. */
 export interface RegistrationHost {
@@ -108,10 +108,10 @@ export class ServerRegistration {
   }
 
   /** Cancels timers and pending work; De-registers when registered. Never throws. */
-  async stop(deregister: boolean): Promise<void> {
+  async stop(deregister: boolean, finalState: 'stopped' | 'disabled' = 'stopped'): Promise<void> {
     const wasRegistered = this.state === 'registered' || this.state === 'updating';
     this.#cancel();
-    this.state = 'stopped';
+    this.state = finalState;
     if (!deregister || !wasRegistered || this.location === undefined || this.peer === undefined) return;
     try {
       const res = await this.host.endpoint.request(this.peer, { method: 'DELETE', path: [...this.location], timeoutMs: this.host.requestTimeoutMs });
@@ -121,6 +121,18 @@ export class ServerRegistration {
       this.host.log.warn({ ssid: this.shortServerId, err: (e as Error).message }, 'de-register failed');
     }
     this.location = undefined;
+  }
+
+  /**
+   * Disable (/1/x/4): De-register, stay silent for `seconds`, then register again. Requests
+   * from the server meanwhile are refused by the client (see isDisabled).
+   */
+  async disable(seconds: number): Promise<void> {
+    await this.stop(true, 'disabled');
+    const gen = this.#gen;
+    this.#schedule(Math.min(2 ** 31 - 1, seconds * 1000), () => {
+      if (gen === this.#gen) void this.#register(1);
+    });
   }
 
   #cancel(): void {

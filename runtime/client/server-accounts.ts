@@ -54,8 +54,9 @@ export function instancesFromConfig(configs: readonly ServerConfig[], version: L
     out.push(new Server.Instance(id, {
       shortServerId: c.shortServerId, lifetime: c.lifetime ?? 86400, notificationStoringWhenDisabledOrOffline: true,
       binding: c.binding ?? 'U',
-      // The client itself acts on an executed /1/x/8 (dm-handler), whatever the handler does.
+      // The client itself acts on an executed /1/x/8 and /1/x/4 (client.ts), whatever the handlers do.
       registrationUpdateTrigger: () => {},
+      disable: () => {},
     }));
   });
   return out;

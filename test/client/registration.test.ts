@@ -152,7 +152,8 @@ test('a rejected Register is retried with growing back-off; maxAttempts ends it'
   ]);
   const times = server.seen.map((r) => r.at);
   assert.equal(times.length, 3);
-  assert.ok(times[2]! - times[1]! >= times[1]! - times[0]!, 'the delay grows');
+  // Timers never fire early: the gaps are at least the delays (40, then 80 ms).
+  assert.ok(times[1]! - times[0]! >= 38 && times[2]! - times[1]! >= 78, `the delay grows: ${times.map((t) => t - times[0]!).join(', ')}`);
   assert.equal(c.status()[0]?.state, 'failed');
 });
 
@@ -225,4 +226,23 @@ test('an instance added while the Register is on its way is announced by an Upda
   release!();
   const upd = await server.waitFor((r) => r.path === '/rd/late', 3000);
   assert.match(upd.payload, /<\/6\/0>/);
+});
+
+test('Disable (/1/x/4): 2.04, De-register, requests refused, registered again after the Disable Timeout', async () => {
+  const server = await FakeServer.start();
+  const c = client({ endpoint: 'dis', objects: [device()], servers: [{ uri: server.uri, shortServerId: 1, lifetime: 600 }] });
+  await c.start();
+  await c.next('registered');
+  const req = (init: Parameters<typeof server.endpoint.request>[1]) => server.endpoint.request(c.address(), init);
+  assert.equal((await req({ method: 'PUT', path: '/1/0/5', contentFormat: 0, payload: '1' })).code, ResponseCode.Changed);
+  const deregistered = c.next('deregistered');
+  const t0 = Date.now();
+  assert.equal((await req({ method: 'POST', path: '/1/0/4' })).code, ResponseCode.Changed);
+  await deregistered;
+  assert.equal(c.status()[0]?.state, 'disabled');
+  assert.equal((await req({ method: 'GET', path: '/3/0/0' })).code, ResponseCode.Unauthorized);
+  const again = await c.next('registered');
+  assert.ok(Date.now() - t0 >= 900, 'back after the Disable Timeout');
+  assert.equal(again.location, '/rd/r1');
+  assert.deepEqual(server.seen.map((r) => `${r.method} ${r.path}`).filter((s) => s.includes('/rd')), ['POST /rd', 'DELETE /rd/r0', 'POST /rd']);
 });
