@@ -663,6 +663,10 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     if (bad !== undefined) return this.sendResponse(m, peer, entry, { code: ResponseCode.BadOption, payload: `unsupported critical option ${bad}` }, undefined);
     const method = methodName(m.code);
     if (method === undefined) return this.sendResponse(m, peer, entry, { code: ResponseCode.MethodNotAllowed }, undefined);
+    // We are no proxy (RFC 7252 §5.7.2).
+    if (hasOption(m.options, O.ProxyUri) || hasOption(m.options, O.ProxyScheme)) {
+      return this.sendResponse(m, peer, entry, { code: ResponseCode.ProxyingNotSupported }, undefined);
+    }
 
     const b1v = findOption(m.options, O.Block1);
     const bkey = `${pk}|${bodyKey(m.code, m.options, b1v !== undefined ? EMPTY : m.payload)}`;

@@ -191,6 +191,9 @@ test('bad input: critical option 4.02, unknown method 4.05, reserved class and f
   assert.equal(parsed(await raw.waitFor(1)).code, ResponseCode.BadOption);
   raw.send(msg({ messageId: 2, code: 9 }), server.address());
   assert.equal(parsed(await raw.waitFor(2)).code, ResponseCode.MethodNotAllowed);
+  raw.send(msg({ messageId: 30, options: [stringOption(OptionNumber.ProxyUri, 'coap://example.com/x')] }), server.address());
+  assert.equal(parsed(await raw.waitFor(3)).code, ResponseCode.ProxyingNotSupported);
+  raw.inbox.splice(2, 1);
   raw.send(msg({ messageId: 3, code: 0xe0 }), server.address());
   const r3 = parsed(await raw.waitFor(3));
   assert.deepEqual([r3.type, r3.messageId], [MessageType.RST, 3]);
