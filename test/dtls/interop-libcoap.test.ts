@@ -4,13 +4,15 @@ import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { spkiOf } from '../../runtime/dtls/rpk.js';
 import type { Datagram } from '../../runtime/transport/datagram-transport.js';
 import { DtlsError } from '../../runtime/dtls/dtls-error.js';
 import type { DtlsEvent } from '../../runtime/dtls/dtls-endpoint.js';
 import { client, echoServer, nextDatagram, sleep } from './helpers/pair.js';
 import { freePortPair, haveCommand, run, start } from './helpers/processes.js';
+import { makePki } from './helpers/certs.js';
+import type { TestPki } from './helpers/certs.js';
 
 const KEY2 = 'secret-key-two';
 
@@ -186,3 +188,49 @@ test('our RPK client against coap-server-gnutls with a raw public key', { skip: 
     rmSync(f.dir, { recursive: true, force: true });
   }
 });
+
+// X.509 certificates (ECDHE_ECDSA): both libcoap builds, both roles.
+const pki: TestPki | undefined = haveCommand('openssl') ? makePki() : undefined;
+after(() => pki?.cleanup());
+
+for (const lib of ['openssl', 'gnutls'] as const) {
+  const clientCmd = `coap-client-${lib}`;
+  const serverCmd = `coap-server-${lib}`;
+
+  test(`${clientCmd} with an X.509 certificate against our server`, { skip: (pki === undefined || !haveCommand(clientCmd)) && 'openssl or libcoap missing' }, async () => {
+    const k = pki!;
+    const s = await echoServer({ pskStore: undefined, x509: { certificateChain: k.pem('server.pem'), privateKey: k.pem('server.key'), trustedRoots: k.pem('ca.pem') } });
+    s.server.onDatagram((d) => {
+      void s.server.send(coapAnswer(d.data, `subject=${d.identity?.type === 'x509' ? d.identity.subject : '?'}`), d.peer).catch(() => undefined);
+    });
+    try {
+      const r = await run(clientCmd, ['-B', '3', '-c', k.file('client.pem'), '-j', k.file('client.key'), '-C', k.file('ca.pem'), `coaps://127.0.0.1:${s.addr.port}/x`], 8000);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /subject=CN=urn:dev:1/);
+      // A client certificate from an unknown CA gets nothing.
+      const bad = await run(clientCmd, ['-B', '2', '-c', k.file('rogue-client.pem'), '-j', k.file('rogue-client.key'), '-C', k.file('ca.pem'), `coaps://127.0.0.1:${s.addr.port}/x`], 8000);
+      assert.doesNotMatch(bad.stdout, /subject=/);
+      assert.equal(s.server.stats().internalErrors, 0);
+    } finally {
+      await s.server.close();
+    }
+  });
+
+  test(`our X.509 client against ${serverCmd} with certificates`, { skip: (pki === undefined || !haveCommand(serverCmd)) && 'openssl or libcoap missing' }, async () => {
+    const k = pki!;
+    const port = await freePortPair();
+    const proc = start(serverCmd, ['-A', '127.0.0.1', '-p', String(port), '-c', k.file('server.pem'), '-j', k.file('server.key'), '-C', k.file('ca.pem')]);
+    const c = await client({ psk: undefined, x509: { certificateChain: k.pem('client.pem'), privateKey: k.pem('client.key'), trustedRoots: k.pem('ca.pem'), serverName: 'localhost' }, retransmit: { initialMs: 250 } });
+    try {
+      await sleep(300);
+      const reply = nextDatagram(c, 5000);
+      await c.send(Uint8Array.of(0x40, 0x01, 0x12, 0x34), { address: '127.0.0.1', port: port + 1 });
+      const d = await reply;
+      assert.equal(d.data[1], 0x45);
+      assert.ok(d.identity?.type === 'x509' && d.identity.subject === 'CN=localhost');
+    } finally {
+      await c.close();
+      proc.kill('SIGKILL');
+    }
+  });
+}
