@@ -67,7 +67,7 @@ export abstract class Connection {
   protected pendingWrite: RecordCipher | null = null;
   protected readonly reassembler: HandshakeReassembler;
   protected transcript: Hash = createHash('sha256');
-  private readonly transcriptParts: Uint8Array[] = [];
+  private transcriptParts: Uint8Array[] = [];
   protected nextSendSeq = 0;
   protected lastFlight: FlightEntry[] | null = null;
   protected readonly timer: RetransmitTimer;
@@ -448,6 +448,8 @@ export abstract class Connection {
     this.identity = identity;
     this.isEstablished = true;
     this.nextEpochRecords = [];
+    // The handshake's bytes are no longer needed: keep per-session memory small.
+    this.transcriptParts = [];
     this.host.established(this);
     const early = this.earlyData;
     this.earlyData = [];

@@ -118,6 +118,7 @@ export class DtlsClient extends DtlsEndpoint {
         const resume = cached !== undefined && cached.identity.type === 'psk' && cached.identity.identity === psk?.identity ? cached : undefined;
         const conn = new ClientConnection({ address: peer.address, port: peer.port }, this, this.connOptions, creds, this.offerCid, resume);
         this.conns.set(key, conn);
+        this.handshaking.add(conn);
         conn.start();
       }
     }

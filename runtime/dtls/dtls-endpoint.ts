@@ -100,9 +100,11 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   onEvent(handler: (event: DtlsEvent) => void): void { this.eventHandler = handler; }
   address(): PeerAddress { return this.inner.address(); }
 
+  /** Connections still in their handshake, kept up to date by established() and ended(). */
+  protected handshaking = new Set<Connection>();
+
   stats(): DtlsStats & { sessions: number; handshakesInProgress: number } {
-    let hs = 0;
-    for (const c of this.conns.values()) if (!c.isEstablished) hs++;
+    const hs = this.handshaking.size;
     return { ...this.counters, drops: { ...this.counters.drops }, sessions: this.conns.size - hs, handshakesInProgress: hs };
   }
 
@@ -199,6 +201,7 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   }
 
   established(conn: Connection): void {
+    this.handshaking.delete(conn);
     this.counters.handshakesCompleted++;
     if (conn.resumedSession) this.counters.handshakesResumed++;
     this.emit({
@@ -209,6 +212,7 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   }
 
   ended(conn: Connection, error: DtlsError | undefined): void {
+    this.handshaking.delete(conn);
     const key = peerKey(conn.peer);
     if (this.conns.get(key) === conn) this.conns.delete(key);
     const cid = conn.connectionId;

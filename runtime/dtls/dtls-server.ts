@@ -138,15 +138,14 @@ export class DtlsServer extends DtlsEndpoint {
     }
     if (existing === undefined) {
       if (this.conns.size >= this.maxPeers) { this.dropped('E_DTLS_LIMIT'); return; }
-      let hs = 0;
-      for (const c of this.conns.values()) if (!c.isEstablished) hs++;
-      if (hs >= this.maxHandshakes) { this.dropped('E_DTLS_LIMIT'); return; }
+      if (this.handshaking.size >= this.maxHandshakes) { this.dropped('E_DTLS_LIMIT'); return; }
     } else {
       // The peer proved its address again with a fresh hello: it restarted (RFC 6347 4.2.8).
       existing.fail(new DtlsError('E_DTLS_CLOSED', 'replaced by a new handshake from the same address'), false);
     }
     const conn = new ServerConnection(peer, this, this.connOptions, this.creds, this.sessions);
     this.conns.set(key, conn);
+    this.handshaking.add(conn);
     conn.start(msg, hello, rec.sequence);
   }
 

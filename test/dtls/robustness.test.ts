@@ -189,6 +189,25 @@ test('bounded state: beyond maxPeers a new peer gets no handshake', async () => 
   }
 });
 
+test('bounded handshakes: beyond maxHandshakes in progress, new ClientHellos are dropped', async () => {
+  // A PSK store that never answers keeps the first handshake in progress.
+  const { server, addr } = await echoServer({ maxHandshakes: 1, pskStore: () => new Promise<undefined>(() => undefined) });
+  const a = await client({ retransmit: { initialMs: 30, maxAttempts: 2 } });
+  const b = await client({ retransmit: { initialMs: 30, maxAttempts: 2 } });
+  try {
+    const first = a.connect(addr).catch((e: unknown) => e);
+    await sleep(50);
+    assert.equal(server.stats().handshakesInProgress, 1);
+    await assert.rejects(b.connect(addr), (e) => e instanceof DtlsError && e.code === 'E_DTLS_TIMEOUT');
+    assert.ok((server.stats().drops.E_DTLS_LIMIT ?? 0) >= 1);
+    assert.ok((await first) instanceof DtlsError);
+  } finally {
+    await a.close();
+    await b.close();
+    await server.close();
+  }
+});
+
 test('close_notify ends the session on both sides', async () => {
   const { server, addr } = await echoServer();
   const events: DtlsEvent[] = [];
