@@ -78,14 +78,15 @@ function relativeName(p: LwM2MPath, base: readonly number[]): string | undefined
   if (b0 !== undefined && b0 !== p.objectId) return undefined;
   if (b1 !== undefined && b1 !== p.instanceId) return undefined;
   if (b2 !== undefined && b2 !== p.resourceId) return undefined;
-  let s = '';
-  const depth = pathDepth(p);
-  for (let k = base.length; k < depth; k++) {
-    const id = k === 0 ? p.objectId : k === 1 ? p.instanceId : k === 2 ? p.resourceId : p.resourceInstanceId;
-    // Below a base name the name is relative ("0/5700"); without one it is absolute ("/3303/0/5700").
-    s += k === base.length && k > 0 ? String(id) : '/' + String(id);
+  const { objectId: o, instanceId: i, resourceId: r, resourceInstanceId: ri } = p;
+  // One template per case: flat short strings, no loop (a name per record is a hot path).
+  // Below a base name the name is relative ("0/5700"); without one it is absolute ("/3303/0/5700").
+  switch (base.length) {
+    case 0: return i === undefined ? `/${o}` : r === undefined ? `/${o}/${i}` : ri === undefined ? `/${o}/${i}/${r}` : `/${o}/${i}/${r}/${ri}`;
+    case 1: return i === undefined ? '' : r === undefined ? `${i}` : ri === undefined ? `${i}/${r}` : `${i}/${r}/${ri}`;
+    case 2: return r === undefined ? '' : ri === undefined ? `${r}` : `${r}/${ri}`;
+    default: return ri === undefined ? '' : `${ri}`;
   }
-  return s;
 }
 
 /** Receives SenML records as they are produced (no intermediate objects). */
