@@ -21,6 +21,7 @@ import { ServerRegistration, type RegistrationHost, type RegistrationState, type
 import { instancesFromConfig, readServerAccounts, type ServerConfig } from './server-accounts.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { AttributeStore } from './write-attributes.js';
+import { AccessControl } from './access-control.js';
 
 export interface LwM2MClientOptions {
   /** The endpoint client name (ep). */
@@ -95,6 +96,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   readonly endpointName: string;
   readonly tree = new ObjectTree();
   readonly attributes = new AttributeStore();
+  readonly access = new AccessControl(this.tree, () => this.#registrations.length);
   readonly #options: LwM2MClientOptions;
   readonly #log: Logger;
   readonly #version: Lwm2mVersion;
@@ -206,6 +208,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     return {
       tree: this.tree,
       attributes: this.attributes,
+      access: this.access,
       log: this.#log,
       create: this.#options.onCreate,
       maxPayloadBytes: this.#options.maxPayloadBytes,

@@ -1,5 +1,7 @@
 /** What the device-management operations share: the objects, the stored attributes, who asks, and how a request fails. */
+import { ResponseCode } from '../coap/codes.js';
 import type { Logger } from '../coap/logger.js';
+import type { AccessControl } from './access-control.js';
 import type { ObjectDescriptor } from '../../registry/descriptor.js';
 import type { ObjectInstance, StoredResourceValue } from '../genv1/object-instance.js';
 import type { AttributeStore } from './write-attributes.js';
@@ -30,6 +32,7 @@ export type CreateHook = (request: CreateRequest) => ObjectInstance | undefined 
 export interface DmContext {
   readonly tree: ObjectTree;
   readonly attributes: AttributeStore;
+  readonly access: AccessControl;
   readonly log: Logger;
   readonly create: CreateHook | undefined;
   /** Largest payload decoded, bytes. */
@@ -43,4 +46,18 @@ export class DmFailure extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
+}
+
+const RIGHT_NAME: Readonly<Record<number, string>> = { 1: 'read', 2: 'write', 4: 'execute', 8: 'delete' };
+
+/** 4.01 unless the Access Control object grants `right` on /o/i to the requesting server. */
+export async function requireRight(ctx: DmContext, who: Requester, objectId: number, instanceId: number, right: number): Promise<void> {
+  if (((await ctx.access.rights(who.shortServerId, objectId, instanceId)) & right) === 0) {
+    throw new DmFailure(ResponseCode.Unauthorized, `server ${who.shortServerId} may not ${RIGHT_NAME[right] ?? 'access'} /${objectId}/${instanceId}`);
+  }
+}
+
+/** Whether the requesting server may read /o/i (object-level results leave the others out). */
+export async function mayRead(ctx: DmContext, who: Requester, inst: ObjectInstance): Promise<boolean> {
+  return ((await ctx.access.rights(who.shortServerId, inst.descriptor.id, inst.id)) & 1) !== 0;
 }

@@ -71,13 +71,13 @@ async function dispatch(ctx: DmContext, who: Requester, req: IncomingRequest): P
       if (level === 'resource') {
         const inst = ctx.tree.instance(path.objectId, path.instanceId!);
         const r = inst?.descriptor.resources.find((x) => x.id === path.resourceId);
-        if (r?.operations === 'E') return execute(ctx, path, req);
+        if (r?.operations === 'E') return execute(ctx, who, path, req);
       }
       if (level === 'resourceInstance') throw new DmFailure(C.MethodNotAllowed, 'POST on a resource instance');
       return write(ctx, who, path, req, false);
     }
     case 'DELETE':
-      return remove(ctx, path);
+      return remove(ctx, who, path);
     case 'FETCH':
     case 'iPATCH':
       throw new DmFailure(C.MethodNotAllowed, `${req.method} applies to the root path`);

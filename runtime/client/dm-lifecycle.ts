@@ -7,16 +7,18 @@ import type { LwM2MNode } from '../model/node.js';
 import { findResource } from '../model/object-resolver.js';
 import { formatPath, pathLevel, type LwM2MPath } from '../model/path.js';
 import { ContentFormat } from '../codec/content-format.js';
-import { DmFailure, type DmContext, type Requester } from './dm-context.js';
+import { DmFailure, requireRight, type DmContext, type Requester } from './dm-context.js';
+import { Right } from './access-control.js';
 import { requireInstance } from './dm-read.js';
 import { decodePayload } from './dm-write.js';
 
 /** Execute arguments (LwM2M 1.0/1.1 §5.4.5): `0,1='text'`, one digit per argument, quoted text without quotes. */
 const ARGS = /^[0-9](?:='[^']*')?(?:,[0-9](?:='[^']*')?)*$/;
 
-export async function execute(ctx: DmContext, path: LwM2MPath, req: IncomingRequest): Promise<OutgoingResponse> {
+export async function execute(ctx: DmContext, who: Requester, path: LwM2MPath, req: IncomingRequest): Promise<OutgoingResponse> {
   if (pathLevel(path) !== 'resource') throw new DmFailure(C.MethodNotAllowed, `Execute applies to resources, not ${formatPath(path)}`);
   const inst = requireInstance(ctx, path);
+  await requireRight(ctx, who, path.objectId, inst.id, Right.EXECUTE);
   const r = findResource(inst.descriptor, path.resourceId!);
   if (r === undefined) throw new DmFailure(C.NotFound, `${formatPath(path)} does not exist`);
   if (r.operations !== 'E') throw new DmFailure(C.MethodNotAllowed, `${formatPath(path)} (${r.name}) is not executable`);
@@ -55,6 +57,7 @@ export async function create(ctx: DmContext, who: Requester, path: LwM2MPath, re
   const o = path.objectId;
   const entry = ctx.tree.object(o);
   if (entry === undefined) throw new DmFailure(C.NotFound, `object ${o} is not supported`);
+  if (!(await ctx.access.mayCreate(who.shortServerId, o))) throw new DmFailure(C.Unauthorized, `server ${who.shortServerId} may not create instances of object ${o}`);
   if (!entry.descriptor.multiple && entry.instances.size > 0) throw new DmFailure(C.BadRequest, `object ${o} (${entry.descriptor.name}) has a single instance`);
   let node: LwM2MNode;
   // A 1.0 TLV Create may carry bare resources (no object instance wrapper): the client picks the id.
@@ -82,17 +85,20 @@ export async function create(ctx: DmContext, who: Requester, path: LwM2MPath, re
   }
   if (inst.descriptor.id !== o || inst.id !== instanceId) throw new DmFailure(C.InternalServerError, `the Create hook built ${inst.path} for ${formatPath({ objectId: o, instanceId })}`);
   ctx.tree.add(inst);
+  await ctx.access.created(who.shortServerId, o, instanceId);
   return { code: C.Created, options: [stringOption(OptionNumber.LocationPath, String(o)), stringOption(OptionNumber.LocationPath, String(instanceId))] };
 }
 
 /** Delete of an instance. Server (/1) instances and single mandatory objects (Device) cannot be deleted by a DM server. */
-export async function remove(ctx: DmContext, path: LwM2MPath): Promise<OutgoingResponse> {
+export async function remove(ctx: DmContext, who: Requester, path: LwM2MPath): Promise<OutgoingResponse> {
   if (pathLevel(path) !== 'instance') throw new DmFailure(C.MethodNotAllowed, `Delete applies to object instances, not ${formatPath(path)}`);
   const inst = requireInstance(ctx, path);
+  await requireRight(ctx, who, path.objectId, inst.id, Right.DELETE);
   const d = inst.descriptor;
   if (d.id === 1 || (!d.multiple && d.mandatory)) throw new DmFailure(C.MethodNotAllowed, `instances of object ${d.id} (${d.name}) cannot be deleted`);
   await inst.validateDelete();
   ctx.tree.remove(d.id, inst.id);
   ctx.attributes.forget(inst.path);
+  await ctx.access.deleted(d.id, inst.id);
   return { code: C.Deleted };
 }

@@ -12,7 +12,8 @@ import { findResource } from '../model/object-resolver.js';
 import { formatPath, pathLevel, type LwM2MPath } from '../model/path.js';
 import type { LwM2MRecord } from '../model/record.js';
 import type { ResourceValue } from '../model/values.js';
-import { DmFailure, type DmContext, type Requester } from './dm-context.js';
+import { DmFailure, mayRead, requireRight, type DmContext, type Requester } from './dm-context.js';
+import { Right } from './access-control.js';
 import { HIDDEN_OBJECTS } from './register-payload.js';
 import { attributeLinkParams } from './write-attributes.js';
 
@@ -52,20 +53,24 @@ export async function instanceNode(inst: ObjectInstance): Promise<InstanceNode> 
 }
 
 /** The node a Read of `path` returns; DmFailure 4.04 / 4.05 when it cannot. */
-export async function readNode(ctx: DmContext, path: LwM2MPath): Promise<{ node: LwM2MNode; resource?: ResourceDescriptor }> {
+export async function readNode(ctx: DmContext, who: Requester, path: LwM2MPath): Promise<{ node: LwM2MNode; resource?: ResourceDescriptor }> {
   switch (pathLevel(path)) {
     case 'object': {
       const e = ctx.tree.object(path.objectId);
       if (e === undefined) throw new DmFailure(C.NotFound, `object ${path.objectId} does not exist`);
       const instances = new Map<number, InstanceNode>();
-      for (const inst of ctx.tree.instances(path.objectId)) instances.set(inst.id, await instanceNode(inst));
+      for (const inst of ctx.tree.instances(path.objectId)) if (await mayRead(ctx, who, inst)) instances.set(inst.id, await instanceNode(inst));
       return { node: { kind: 'object', id: path.objectId, instances } };
     }
-    case 'instance':
-      return { node: await instanceNode(requireInstance(ctx, path)) };
+    case 'instance': {
+      const inst = requireInstance(ctx, path);
+      await requireRight(ctx, who, path.objectId, inst.id, Right.READ);
+      return { node: await instanceNode(inst) };
+    }
     case 'resource':
     case 'resourceInstance': {
       const inst = requireInstance(ctx, path);
+      await requireRight(ctx, who, path.objectId, inst.id, Right.READ);
       // Not readable answers 4.05 whether or not the resource holds a value.
       const d = findResource(inst.descriptor, path.resourceId!);
       if (d !== undefined && !isReadable(d)) throw new DmFailure(C.MethodNotAllowed, `${formatPath(path)} is not readable`);
@@ -81,7 +86,7 @@ export async function readNode(ctx: DmContext, path: LwM2MPath): Promise<{ node:
 }
 
 export async function read(ctx: DmContext, who: Requester, path: LwM2MPath, req: IncomingRequest): Promise<OutgoingResponse> {
-  const { node, resource } = await readNode(ctx, path);
+  const { node, resource } = await readNode(ctx, who, path);
   let format: number;
   try {
     format = negotiateFormat(req.accept, path, who.version, resource);
@@ -121,11 +126,13 @@ export async function discover(ctx: DmContext, who: Requester, path: LwM2MPath):
     const ver = e.descriptor.version === '1.0' ? '' : `;ver=${e.descriptor.version}`;
     links.push(`</${o}>${ver}${attrs(`/${o}`)}`);
     for (const inst of ctx.tree.instances(o)) {
+      if (!(await mayRead(ctx, who, inst))) continue;
       links.push(`</${o}/${inst.id}>${attrs(inst.path)}`);
       await resourceLinks(inst);
     }
   } else {
     const inst = requireInstance(ctx, path);
+    await requireRight(ctx, who, o, inst.id, Right.READ);
     if (level === 'instance') {
       links.push(`<${inst.path}>${attrs(inst.path)}`);
       await resourceLinks(inst);
@@ -156,9 +163,9 @@ export async function readComposite(ctx: DmContext, who: Requester, req: Incomin
     if (HIDDEN_OBJECTS.has(p.objectId)) continue;
     let node: LwM2MNode;
     try {
-      ({ node } = await readNode(ctx, p));
+      ({ node } = await readNode(ctx, who, p));
     } catch (e) {
-      if (e instanceof DmFailure && (e.status === C.NotFound || e.status === C.MethodNotAllowed)) continue;
+      if (e instanceof DmFailure && (e.status === C.NotFound || e.status === C.MethodNotAllowed || e.status === C.Unauthorized)) continue;
       throw e;
     }
     for (const r of nodeToRecords(p, node)) records.push(r);

@@ -11,7 +11,8 @@ import { findResource } from '../model/object-resolver.js';
 import { formatPath, pathLevel, type LwM2MPath } from '../model/path.js';
 import type { LwM2MRecord } from '../model/record.js';
 import type { ResourceValue } from '../model/values.js';
-import { DmFailure, type DmContext, type Requester } from './dm-context.js';
+import { DmFailure, requireRight, type DmContext, type Requester } from './dm-context.js';
+import { Right } from './access-control.js';
 import { requireInstance, requireResourceOf } from './dm-read.js';
 import { HIDDEN_OBJECTS } from './register-payload.js';
 import { AttributeError, mergeAttributes, parseAttributeQuery } from './write-attributes.js';
@@ -55,6 +56,7 @@ export async function write(ctx: DmContext, who: Requester, path: LwM2MPath, req
   const level = pathLevel(path);
   if (level === 'object') throw new DmFailure(C.MethodNotAllowed, 'Write applies to instances and resources, not objects');
   const inst = requireInstance(ctx, path);
+  await requireRight(ctx, who, path.objectId, inst.id, Right.WRITE);
   const changes = new Map<number, StoredResourceValue | undefined>();
   if (level === 'instance') {
     const node = decodePayload(ctx, who, path, req);
@@ -86,13 +88,14 @@ export async function write(ctx: DmContext, who: Requester, path: LwM2MPath, req
 }
 
 /** Write-Attributes: PUT with query parameters only; stored per server and path. */
-export function writeAttributes(ctx: DmContext, who: Requester, path: LwM2MPath, query: readonly string[]): OutgoingResponse {
+export async function writeAttributes(ctx: DmContext, who: Requester, path: LwM2MPath, query: readonly string[]): Promise<OutgoingResponse> {
   const level = pathLevel(path);
   let resource: ResourceDescriptor | undefined;
   if (level === 'object') {
     if (ctx.tree.object(path.objectId) === undefined) throw new DmFailure(C.NotFound, `object ${path.objectId} does not exist`);
   } else {
     const inst = requireInstance(ctx, path);
+    await requireRight(ctx, who, path.objectId, inst.id, Right.READ);
     if (level !== 'instance') resource = requireResourceOf(inst, path);
     if (resource !== undefined && resource.operations === 'E') throw new DmFailure(C.MethodNotAllowed, `${formatPath(path)} is executable: it has no notification attributes`);
   }
@@ -131,6 +134,7 @@ export async function writeComposite(ctx: DmContext, who: Requester, req: Incomi
     if (p.resourceId === undefined) throw new DmFailure(C.BadRequest, `record ${formatPath(p)} is not a resource`);
     if (rec.value === undefined) throw new DmFailure(C.BadRequest, `record ${formatPath(p)} has no value`);
     const inst = requireInstance(ctx, p);
+    await requireRight(ctx, who, p.objectId, inst.id, Right.WRITE);
     const r = requireWritable(inst, p.resourceId);
     if (r.multiple !== (p.resourceInstanceId !== undefined)) throw new DmFailure(C.BadRequest, `record ${formatPath(p)} does not fit resource ${r.id} (${r.multiple ? 'multiple' : 'single'})`);
     const value = checkValue(rec.value, r, inst.descriptor);
