@@ -9,6 +9,7 @@ import { parseRecords } from '../../runtime/dtls/record.js';
 import { parseHandshakeFragments } from '../../runtime/dtls/handshake-fragment.js';
 import { parseClientHello, parseHelloVerifyRequest, parseServerHello } from '../../runtime/dtls/handshake-hello.js';
 import { parseClientKeyExchangePsk } from '../../runtime/dtls/handshake-psk.js';
+import { parseCertificateList, verifyChain } from '../../runtime/dtls/x509.js';
 import { parseCertificateRequest, parseCertificateVerify, parseRpkCertificate, parseServerKeyExchangeEcdhe } from '../../runtime/dtls/handshake-ecdhe.js';
 import { parseAlert } from '../../runtime/dtls/alert.js';
 import { MemoryHub } from './helpers/memory-link.js';
@@ -133,8 +134,9 @@ test(`fuzz: ${ENDPOINT_INPUTS} mutated datagrams into live client/server handsha
   assert.ok(s.sessions + s.handshakesInProgress <= 64, 'state stays bounded');
 });
 
+// Keyed by handshake type; 111 stands for the X.509 form of Certificate (11 is its raw-key form).
 const PARSERS = new Map<number, (b: Uint8Array) => unknown>([
-  [1, parseClientHello], [2, parseServerHello], [3, parseHelloVerifyRequest], [11, parseRpkCertificate],
+  [1, parseClientHello], [2, parseServerHello], [3, parseHelloVerifyRequest], [11, parseRpkCertificate], [111, parseCertificateList],
   [12, parseServerKeyExchangeEcdhe], [13, parseCertificateRequest], [15, parseCertificateVerify], [16, parseClientKeyExchangePsk],
 ]);
 
@@ -160,12 +162,14 @@ test(`fuzz: ${PARSER_INPUTS} inputs into the record and handshake parsers throw 
       check(() => {
         for (const f of parseHandshakeFragments(rec.fragment, 4096)) {
           // Each body goes to the parser of its type, and now and then to another one.
-          const type = next() % 4 === 0 ? [1, 2, 3, 11, 12, 13, 15, 16][next() % 8]! : f.type;
+          const type = next() % 4 === 0 ? [1, 2, 3, 11, 111, 12, 13, 15, 16][next() % 9]! : f.type;
           const parser = PARSERS.get(type);
           if (parser !== undefined) check(() => parser(f.body));
         }
       });
     }
+    // Certificate chains of garbage: verifyChain must refuse them with a DtlsError.
+    if (i % 16 === 0) check(() => verifyChain([input], []));
     // The bodies alone, past the record header, too.
     const body = input.subarray(25);
     check(() => parseClientHello(body));
