@@ -110,7 +110,12 @@ class Guard {
           if (ai <= 27 && p + 1 + (1 << (ai - 24)) <= n) { this.pos = p + 1 + (1 << (ai - 24)); continue; }
         } else if (major === 2 || major === 3) {
           if (ai < 24 && p + 1 + ai <= n) {
-            if (major === 3) this.text(p + 1, p + 1 + ai, p);
+            if (major === 3) {
+              // ASCII in place; anything else goes to the full UTF-8 check.
+              let q = p + 1;
+              while (q < p + 1 + ai && b[q]! < 0x80) q++;
+              if (q < p + 1 + ai) this.text(p + 1, p + 1 + ai, p);
+            }
             this.pos = p + 1 + ai;
             continue;
           }
