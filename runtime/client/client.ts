@@ -12,6 +12,7 @@ import type { ObjectInstance } from '../genv1/object-instance.js';
 import type { DatagramTransport, PeerAddress } from '../transport/datagram-transport.js';
 import { peerKey } from '../transport/datagram-transport.js';
 import { UdpTransport } from '../transport/udp.js';
+import { createDtlsClient } from '../dtls/dtls-client.js';
 import { ClientError } from './client-error.js';
 import type { CreateHook, DmContext, Requester } from './dm-context.js';
 import { createDmHandler } from './dm-handler.js';
@@ -101,6 +102,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   readonly #log: Logger;
   readonly #version: Lwm2mVersion;
   #endpoint: CoapEndpoint | undefined;
+  #secureEndpoint: CoapEndpoint | undefined;
   #registrations: ServerRegistration[] = [];
   #started = false;
   #structureTimer: NodeJS.Immediate | undefined;
@@ -122,10 +124,11 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     this.tree.onStructureChange(() => this.#structureChanged());
   }
 
-  /** The local address of the client's socket (after start()). */
+  /** The local address of the client's plain CoAP socket, or of its DTLS one when it has only coaps servers (after start()). */
   address(): PeerAddress {
-    if (this.#endpoint === undefined) throw new ClientError('E_CLIENT_CONFIG', 'the client is not started');
-    return this.#endpoint.address();
+    const ep = this.#endpoint ?? this.#secureEndpoint;
+    if (ep === undefined) throw new ClientError('E_CLIENT_CONFIG', 'the client is not started');
+    return ep.address();
   }
 
   /** Registration state per server, by ascending SSID. */
@@ -141,13 +144,25 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     if (this.#started) return;
     const accounts = await readServerAccounts(this.tree);
     if (accounts.length === 0) throw new ClientError('E_CLIENT_CONFIG', 'no server: give Security (/0) and Server (/1) instances or the servers option');
-    const transport = this.#options.transport ?? (await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? 0 }));
-    const endpoint = new CoapEndpoint({ transport, logger: this.#log, ...(this.#options.coap === undefined ? {} : { parameters: this.#options.coap }) });
-    this.#endpoint = endpoint;
+    const coap = { logger: this.#log, ...(this.#options.coap === undefined ? {} : { parameters: this.#options.coap }) };
+    // coap:// servers share one socket; coaps:// servers share another, under DTLS.
+    if (accounts.some((a) => !a.secure)) {
+      const transport = this.#options.transport ?? (await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? 0 }));
+      this.#endpoint = new CoapEndpoint({ transport, ...coap });
+    }
+    if (accounts.some((a) => a.secure)) {
+      const udp = await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: 0 });
+      // The key of the server a handshake goes to: found by the address its registration resolved.
+      const dtls = createDtlsClient(udp, { psk: (peer) => this.#registrations.find((r) => r.account.secure && r.peer !== undefined && peerKey(r.peer) === peerKey(peer))?.account.psk });
+      this.#secureEndpoint = new CoapEndpoint({ transport: dtls, ...coap });
+    }
     this.#started = true;
-    const host = this.#host(endpoint);
-    this.#registrations = accounts.map((a) => new ServerRegistration(host, a, this.#version));
-    endpoint.onRequest(createDmHandler(this.#dmContext(), (peer) => this.#requester(peer)));
+    const host = this.#host();
+    this.#registrations = accounts.map((a) => new ServerRegistration(host, (a.secure ? this.#secureEndpoint : this.#endpoint)!, a, this.#version));
+    // A request counts as from a server only on that server's socket: plain CoAP cannot pass for a DTLS peer.
+    const dm = this.#dmContext();
+    this.#endpoint?.onRequest(createDmHandler(dm, (peer) => this.#requester(peer, false)));
+    this.#secureEndpoint?.onRequest(createDmHandler(dm, (peer) => this.#requester(peer, true)));
     // Lifetime or binding written by a server: tell it with an Update.
     for (const r of this.#registrations) {
       this.#unsubscribe.push(r.account.server.onChange((_, id) => { if (id === 1 || id === 7) this.#registrationOf(r.account.server)?.update(); }));
@@ -162,8 +177,9 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     if (this.#structureTimer !== undefined) clearImmediate(this.#structureTimer);
     for (const u of this.#unsubscribe.splice(0)) u();
     await Promise.all(this.#registrations.map((r) => r.stop(options.deregister !== false)));
-    await this.#endpoint?.close();
+    await Promise.all([this.#endpoint?.close(), this.#secureEndpoint?.close()]);
     this.#endpoint = undefined;
+    this.#secureEndpoint = undefined;
   }
 
   /** Adds an instance; registered servers hear of it through an Update. */
@@ -194,9 +210,9 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     return this.#registrations.find((r) => r.account.server === server);
   }
 
-  #requester(peer: PeerAddress): Requester | undefined {
+  #requester(peer: PeerAddress, secure: boolean): Requester | undefined {
     const key = peerKey(peer);
-    const r = this.#registrations.find((x) => x.peer !== undefined && peerKey(x.peer) === key);
+    const r = this.#registrations.find((x) => x.account.secure === secure && x.peer !== undefined && peerKey(x.peer) === key);
     // A disabled server is ignored, as the spec asks.
     if (r !== undefined) return r.state === 'disabled' ? undefined : { shortServerId: r.shortServerId, version: r.version };
     if (this.#options.acceptUnknownPeers !== true) return undefined;
@@ -231,12 +247,11 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     };
   }
 
-  #host(endpoint: CoapEndpoint): RegistrationHost {
+  #host(): RegistrationHost {
     const info = (r: ServerRegistration): RegistrationInfo => ({
       shortServerId: r.shortServerId, uri: r.account.uri, lwm2mVersion: r.version, location: '/' + (r.location ?? []).join('/'),
     });
     return {
-      endpoint,
       endpointName: this.endpointName,
       sms: this.#options.sms,
       retry: this.#options.retry ?? {},

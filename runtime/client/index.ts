@@ -2,7 +2,7 @@
 export { LwM2MClient, type ClientEvents, type LwM2MClientOptions, type RegistrationInfo, type ServerStatus } from './client.js';
 export { ClientError, type ClientErrorCode } from './client-error.js';
 export type { CreateHook, CreateRequest } from './dm-context.js';
-export type { ServerConfig, ServerAccount } from './server-accounts.js';
+export type { PskConfig, ServerConfig, ServerAccount } from './server-accounts.js';
 export type { RetryPolicy, RegistrationState } from './registration.js';
 export type { Lwm2mVersion } from './register-payload.js';
 export type { AttributeSet, AttributeName } from './write-attributes.js';

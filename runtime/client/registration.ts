@@ -32,7 +32,6 @@ export type RegistrationState = 'idle' | 'registering' | 'registered' | 'updatin
 
 /** What a registration needs from its client. */
 export interface RegistrationHost {
-  readonly endpoint: CoapEndpoint;
   readonly endpointName: string;
   readonly sms: string | undefined;
   readonly retry: RetryPolicy;
@@ -74,6 +73,8 @@ export class ServerRegistration {
 
   constructor(
     private readonly host: RegistrationHost,
+    /** Plain or DTLS, as the account's URI says. */
+    readonly endpoint: CoapEndpoint,
     public account: ServerAccount,
     private readonly preferredVersion: Lwm2mVersion,
   ) {
@@ -114,7 +115,7 @@ export class ServerRegistration {
     this.state = finalState;
     if (!deregister || !wasRegistered || this.location === undefined || this.peer === undefined) return;
     try {
-      const res = await this.host.endpoint.request(this.peer, { method: 'DELETE', path: [...this.location], timeoutMs: this.host.requestTimeoutMs });
+      const res = await this.endpoint.request(this.peer, { method: 'DELETE', path: [...this.location], timeoutMs: this.host.requestTimeoutMs });
       if (res.code === ResponseCode.Deleted) this.host.deregistered(this);
       else this.host.log.warn({ ssid: this.shortServerId, code: codeText(res.code) }, 'de-register refused');
     } catch (e) {
@@ -172,7 +173,7 @@ export class ServerRegistration {
         queueMode: account.queueMode, ...(this.host.sms === undefined ? {} : { sms: this.host.sms }),
       });
       this.host.log.debug({ ssid: this.shortServerId, query }, 'register');
-      const res = await this.host.endpoint.request(peer, {
+      const res = await this.endpoint.request(peer, {
         method: 'POST', path: ['rd'], query, contentFormat: 40, payload: this.host.payload(this.version), timeoutMs: this.host.requestTimeoutMs,
       });
       if (gen !== this.#gen) return;
@@ -238,7 +239,7 @@ export class ServerRegistration {
       const b = bindingParam({ ...account, lwm2m: this.version });
       if (b !== this.#sentBinding) query.push(`b=${b}`);
       this.host.log.debug({ ssid: this.shortServerId, query, payload }, 'update');
-      const res = await this.host.endpoint.request(this.peer!, {
+      const res = await this.endpoint.request(this.peer!, {
         method: 'POST', path: [...this.location!], query,
         ...(payload ? { contentFormat: 40, payload: this.host.payload(this.version) } : {}),
         timeoutMs: this.host.requestTimeoutMs,

@@ -12,10 +12,18 @@ import { ClientError } from './client-error.js';
 import type { ObjectTree } from './object-tree.js';
 import type { Lwm2mVersion } from './register-payload.js';
 
+/** A pre-shared key for DTLS (security mode 0). */
+export interface PskConfig {
+  readonly identity: string;
+  readonly key: Uint8Array;
+}
+
 /** One server as the `servers` option describes it. */
 export interface ServerConfig {
-  /** coap://host:port (5683 when absent). coaps:// is not wired to DTLS yet. */
+  /** coap://host[:port] (5683) or coaps://host[:port] (5684, needs `psk`). */
   readonly uri: string;
+  /** DTLS pre-shared key for a coaps:// server. */
+  readonly psk?: PskConfig;
   /** 1..65534. */
   readonly shortServerId: number;
   /** Seconds; 86400 when absent. */
@@ -30,6 +38,9 @@ export interface ServerAccount {
   readonly uri: string;
   readonly host: string;
   readonly port: number;
+  /** coaps: DTLS with `psk`. */
+  readonly secure: boolean;
+  readonly psk: PskConfig | undefined;
   readonly lifetime: number;
   /** Binding letters without Q. */
   readonly binding: string;
@@ -45,10 +56,13 @@ export function instancesFromConfig(configs: readonly ServerConfig[], version: L
   const out: ObjectInstance[] = [];
   configs.forEach((c, k) => {
     const id = instanceIdBase + k;
-    if (c.uri.startsWith('coaps:')) throw new ClientError('E_CLIENT_CONFIG', `server ${c.uri}: coaps:// (DTLS) is not supported by the client yet`);
+    const { secure } = parseServerUri(c.uri);
+    if (secure && c.psk === undefined) throw new ClientError('E_CLIENT_CONFIG', `server ${c.uri}: coaps:// needs a psk (identity and key)`);
+    const psk = secure ? c.psk : undefined;
     out.push(new Security.Instance(id, {
-      lwm2mServerUri: c.uri, bootstrapServer: false, securityMode: 3,
-      publicKeyOrIdentity: new Uint8Array(0), serverPublicKey: new Uint8Array(0), secretKey: new Uint8Array(0),
+      lwm2mServerUri: c.uri, bootstrapServer: false, securityMode: psk === undefined ? SECURITY_NOSEC : SECURITY_PSK,
+      publicKeyOrIdentity: psk === undefined ? new Uint8Array(0) : new TextEncoder().encode(psk.identity),
+      serverPublicKey: new Uint8Array(0), secretKey: psk === undefined ? new Uint8Array(0) : psk.key,
       shortServerId: c.shortServerId,
     }));
     out.push(new Server.Instance(id, {
@@ -62,17 +76,18 @@ export function instancesFromConfig(configs: readonly ServerConfig[], version: L
   return out;
 }
 
-/** Splits coap://host:port; IPv6 literals in brackets. */
-export function parseServerUri(uri: string): { host: string; port: number } {
-  const m = /^coap:\/\/(\[[0-9A-Fa-f:.]+\]|[^/:?#\[\]]+)(?::([0-9]{1,5}))?\/?$/.exec(uri);
-  if (m === null) {
-    if (uri.startsWith('coaps:')) throw new ClientError('E_CLIENT_CONFIG', `server ${uri}: coaps:// (DTLS) is not supported by the client yet`);
-    throw new ClientError('E_CLIENT_CONFIG', `"${uri}" is not a coap://host[:port] URI`);
-  }
-  const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
-  const port = m[2] === undefined ? 5683 : Number(m[2]);
+const SECURITY_PSK = 0;
+const SECURITY_NOSEC = 3;
+
+/** Splits coap[s]://host:port; IPv6 literals in brackets. */
+export function parseServerUri(uri: string): { host: string; port: number; secure: boolean } {
+  const m = /^coap(s?):\/\/(\[[0-9A-Fa-f:.]+\]|[^/:?#\[\]]+)(?::([0-9]{1,5}))?\/?$/.exec(uri);
+  if (m === null) throw new ClientError('E_CLIENT_CONFIG', `"${uri}" is not a coap://host[:port] or coaps://host[:port] URI`);
+  const secure = m[1] === 's';
+  const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
+  const port = m[3] === undefined ? (secure ? 5684 : 5683) : Number(m[3]);
   if (port < 1 || port > 65535) throw new ClientError('E_CLIENT_CONFIG', `"${uri}": port ${port} is out of range`);
-  return { host, port };
+  return { host, port, secure };
 }
 
 async function value(i: ObjectInstance, resourceId: number): Promise<unknown> {
@@ -94,12 +109,21 @@ export async function readServerAccounts(tree: ObjectTree): Promise<ServerAccoun
     if (typeof uri !== 'string' || typeof ssid !== 'number') throw new ClientError('E_CLIENT_CONFIG', `${sec.path}: a server account needs a URI (/0/x/0) and a Short Server ID (/0/x/10)`);
     const server = servers.get(ssid);
     if (server === undefined) throw new ClientError('E_CLIENT_CONFIG', `${sec.path}: no Server (/1) instance has Short Server ID ${ssid}`);
-    const { host, port } = parseServerUri(uri);
+    const { host, port, secure } = parseServerUri(uri);
+    let psk: PskConfig | undefined;
+    if (secure) {
+      const mode = await value(sec, 2);
+      const identity = await value(sec, 3);
+      const key = await value(sec, 5);
+      if (mode !== SECURITY_PSK) throw new ClientError('E_CLIENT_CONFIG', `${sec.path}: security mode ${String(mode)} is not supported by the client yet (PSK, mode 0, is)`);
+      if (!(identity instanceof Uint8Array) || !(key instanceof Uint8Array) || key.length === 0) throw new ClientError('E_CLIENT_CONFIG', `${sec.path}: PSK mode needs an identity (/0/x/3) and a key (/0/x/5)`);
+      psk = { identity: new TextDecoder().decode(identity), key };
+    }
     const lifetime = await value(server, 1);
     const binding = await value(server, 7);
     const letters = typeof binding === 'string' ? binding : 'U';
     out.push({
-      shortServerId: ssid, uri, host, port,
+      shortServerId: ssid, uri, host, port, secure, psk,
       lifetime: typeof lifetime === 'number' && lifetime > 0 ? lifetime : 86400,
       binding: letters.replace(/Q/g, '') || 'U',
       queueMode: letters.includes('Q'),

@@ -4,6 +4,7 @@ import { CoapEndpoint } from '../../runtime/coap/endpoint.js';
 import { OptionNumber, stringOption } from '../../runtime/coap/options.js';
 import type { IncomingRequest, OutgoingResponse } from '../../runtime/coap/request.js';
 import { UdpTransport } from '../../runtime/transport/udp.js';
+import type { DatagramTransport } from '../../runtime/transport/datagram-transport.js';
 import { Device } from '../../registry/index.js';
 import { LwM2MClient, type LwM2MClientOptions } from '../../runtime/client/index.js';
 
@@ -27,6 +28,8 @@ export interface SeenRequest {
 /** A server that records what it receives; `answer` decides the response (default: a well-behaved registrar). */
 export class FakeServer {
   readonly seen: SeenRequest[] = [];
+  /** Addresses requests came from, in order of first appearance. */
+  readonly peers: { address: string; port: number }[] = [];
   answer: (req: IncomingRequest, n: number) => OutgoingResponse | undefined = () => undefined;
   #next = 0;
   #waiters: { pred: (r: SeenRequest) => boolean; resolve: (r: SeenRequest) => void }[] = [];
@@ -38,6 +41,7 @@ export class FakeServer {
         contentFormat: req.contentFormat, at: Date.now(),
       };
       this.seen.push(s);
+      if (!this.peers.some((p) => p.address === req.peer.address && p.port === req.peer.port)) this.peers.push({ ...req.peer });
       for (const w of [...this.#waiters]) if (w.pred(s)) { this.#waiters.splice(this.#waiters.indexOf(w), 1); w.resolve(s); }
       const custom = this.answer(req, this.seen.length);
       if (custom !== undefined) return custom;
@@ -51,14 +55,19 @@ export class FakeServer {
     });
   }
 
-  static async start(): Promise<FakeServer> {
-    const ep = new CoapEndpoint({ transport: await UdpTransport.bind() });
+  /** On plain UDP, or on the transport given (a DTLS server). */
+  static async start(transport?: DatagramTransport): Promise<FakeServer> {
+    const ep = new CoapEndpoint({ transport: transport ?? (await UdpTransport.bind()) });
     opened.add(ep);
     return new FakeServer(ep);
   }
 
   get uri(): string {
     return `coap://127.0.0.1:${this.endpoint.address().port}`;
+  }
+
+  get secureUri(): string {
+    return `coaps://127.0.0.1:${this.endpoint.address().port}`;
   }
 
   /** The next request (already seen or future) matching `pred`, after `from` seen ones; fails after `ms`. */
