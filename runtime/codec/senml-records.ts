@@ -29,7 +29,7 @@ export interface SenmlIn {
   t: number | bigint | undefined;
   field: SenmlField | undefined;
   value: SenmlWire | undefined;
-  /** Where the record starts in the input (or its index), for errors. */
+  /** The record's index in the pack, for errors (syntax errors carry byte or character offsets). */
   offset: number;
 }
 
@@ -64,12 +64,6 @@ function baseIds(basePath: LwM2MPath | undefined, records: readonly LwM2MRecord[
 
 function pathDepth(p: LwM2MPath): number {
   return p.instanceId === undefined ? 1 : p.resourceId === undefined ? 2 : p.resourceInstanceId === undefined ? 3 : 4;
-}
-
-/** The base name string for a pack written relative to `basePath` ('' for none). */
-export function basePrefix(basePath: LwM2MPath | undefined, records: readonly LwM2MRecord[]): string {
-  const ids = baseIds(basePath, records);
-  return ids.length === 0 ? '' : '/' + ids.join('/') + '/';
 }
 
 /** The name of `p` below the base ids, or undefined when `p` is not below them. */
