@@ -21,7 +21,7 @@ export class ModelError extends Error {
   constructor(
     readonly code: ModelErrorCode,
     message: string,
-    /** The LwM2M path concerned, when known ("/3/0/9"); a value check, which knows no instance, gives "/3/*/9". */
+    /** The LwM2M path concerned, when known ("/3/0/9"). A value check knows no instance: it puts a star there. */
     readonly path?: string,
   ) {
     super(message);
