@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DtlsError } from '../../runtime/dtls/dtls-error.js';
 import { client, echoServer, KEY, nextDatagram } from './helpers/pair.js';
 import { UdpTransport } from '../../runtime/transport/udp.js';
 import { DtlsServer } from '../../runtime/dtls/dtls-server.js';
