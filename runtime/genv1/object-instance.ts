@@ -107,7 +107,8 @@ export class ObjectInstance {
   /**
    * A server's write, all or nothing: every value is checked, then validateWrite() may
    * refuse the whole set, then all are stored and the listeners told. `undefined` removes
-   * an optional resource's value. Values of multiple resources are whole maps.
+   * an optional resource's value. Values of multiple resources are whole maps. A written
+   * value replaces a getter (override applyWrite to keep one, as BasicDevice does for its clock).
    */
   async applyWrite(changes: ReadonlyMap<number, Stored | undefined>): Promise<void> {
     const checked = new Map<number, Stored | undefined>();

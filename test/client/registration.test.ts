@@ -246,3 +246,16 @@ test('Disable (/1/x/4): 2.04, De-register, requests refused, registered again af
   assert.equal(again.location, '/rd/r1');
   assert.deepEqual(server.seen.map((r) => `${r.method} ${r.path}`).filter((s) => s.includes('/rd')), ['POST /rd', 'DELETE /rd/r0', 'POST /rd']);
 });
+
+test('silent by default; a pino-shaped logger hears registrations and handler failures', async () => {
+  const lines: { level: string; msg: string | undefined }[] = [];
+  const rec = (level: string) => (_obj: object, msg?: string): void => { lines.push({ level, msg }); };
+  const logger = { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') };
+  const server = await FakeServer.start();
+  const c = client({ endpoint: 'log', logger, objects: [device({ batteryLevel: () => { throw new Error('no battery'); } })], servers: [{ uri: server.uri, shortServerId: 1 }] });
+  await c.start();
+  await c.next('registered');
+  assert.equal((await server.endpoint.request(c.address(), { method: 'GET', path: '/3/0/9' })).code, ResponseCode.InternalServerError);
+  assert.ok(lines.some((l) => l.level === 'info' && l.msg === 'registered'));
+  assert.ok(lines.some((l) => l.level === 'error' && l.msg === 'device management handler failed'));
+});
