@@ -293,3 +293,24 @@ test('each suite can be chosen; a suite mismatch fails with handshake_failure', 
     await server.close();
   }
 });
+
+test('user callbacks that throw do not crash the transport', async () => {
+  const { server, addr } = await echoServer({ pskStore: (id) => { if (id === 'boom') throw new Error('store down'); return id === 'dev1' ? KEY : undefined; } });
+  server.onEvent(() => { throw new Error('event handler bug'); });
+  server.onDatagram(() => { throw new Error('datagram handler bug'); });
+  const bad = await client({ psk: { identity: 'boom', key: KEY } });
+  const good = await client();
+  try {
+    // A throwing PSK store ends that handshake with internal_error (80).
+    await assert.rejects(bad.connect(addr), (e) => e instanceof DtlsError && e.alert === 80);
+    await good.connect(addr);
+    await good.send(text('ignored by a broken handler'), addr);
+    await sleep(50);
+    assert.equal(server.stats().sessions, 1);
+    assert.ok(server.stats().internalErrors >= 2, 'counted, not thrown');
+  } finally {
+    await bad.close();
+    await good.close();
+    await server.close();
+  }
+});
