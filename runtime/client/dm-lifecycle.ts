@@ -57,6 +57,8 @@ export async function create(ctx: DmContext, who: Requester, path: LwM2MPath, re
   const o = path.objectId;
   const entry = ctx.tree.object(o);
   if (entry === undefined) throw new DmFailure(C.NotFound, `object ${o} is not supported`);
+  // Server accounts come and go through bootstrap, not through a DM server.
+  if (o === 1) throw new DmFailure(C.MethodNotAllowed, 'a DM server cannot create Server (/1) instances');
   if (!(await ctx.access.mayCreate(who.shortServerId, o))) throw new DmFailure(C.Unauthorized, `server ${who.shortServerId} may not create instances of object ${o}`);
   if (!entry.descriptor.multiple && entry.instances.size > 0) throw new DmFailure(C.BadRequest, `object ${o} (${entry.descriptor.name}) has a single instance`);
   let node: LwM2MNode;

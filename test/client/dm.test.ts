@@ -283,6 +283,7 @@ test('Create (POST /o) in TLV with and without the instance wrapper and in SenML
   assert.equal(await code({ method: 'POST', path: '/33000', contentFormat: F.SENML_JSON, payload: enc(F.SENML_JSON, '/33000', { kind: 'object', id: 33000, instances: new Map([[8, { kind: 'instance', id: 8, resources: resources(500) }]]) }, { check: false }) }), '4.00', 'out of range');
   assert.equal(await code({ method: 'POST', path: '/3', contentFormat: F.TLV, payload: new Uint8Array([0xc1, 0, 0x41]) }), '4.00', 'Device has a single instance');
   assert.equal(await code({ method: 'POST', path: '/4242', contentFormat: F.TLV, payload: new Uint8Array([0xc1, 0, 0x41]) }), '4.04', 'unsupported object');
+  assert.equal(await code({ method: 'POST', path: '/1', contentFormat: F.TLV, payload: new Uint8Array([0xc1, 0, 0x41]) }), '4.05', 'Server accounts are bootstrap business');
 
   from = server.seen.length;
   assert.equal(await code({ method: 'DELETE', path: '/33000/4' }), '2.02');
