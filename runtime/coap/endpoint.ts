@@ -873,18 +873,35 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
       this.send(bytes, obs.peer);
       return Promise.resolve();
     }
+    // One CON notification in flight per observation (RFC 7641 §4.5.2): a newer one replaces
+    // it, carrying on its retransmission counter and timeout; the replaced one's promise resolves.
+    const previous = obs.inflight;
+    if (previous !== undefined) {
+      this.retx.stop(previous.transmission);
+      obs.inflight = undefined;
+      previous.settle();
+    }
     return new Promise((resolve, reject) => {
-      this.retx.start(obs.peer, pk, mid, bytes, {
-        acked: () => resolve(),
+      const done = (): void => {
+        if (obs.inflight?.transmission === t) obs.inflight = undefined;
+      };
+      const t = this.retx.start(obs.peer, pk, mid, bytes, {
+        acked: () => {
+          done();
+          resolve();
+        },
         reset: () => {
+          done();
           obs.end('reset');
           reject(new CoapError('E_COAP_RESET', 'observer answered the notification with RST'));
         },
         failed: () => {
+          done();
           obs.end(this.closed ? 'closed' : 'timeout');
           reject(this.giveUpError('notification never acknowledged'));
         },
-      });
+      }, previous?.transmission);
+      obs.inflight = { transmission: t, settle: resolve };
     });
   }
 

@@ -2,6 +2,7 @@
 import type { PeerAddress } from '../transport/datagram-transport.js';
 import { CoapError } from './errors.js';
 import type { NotifyOptions, OutgoingResponse } from './request.js';
+import type { Transmission } from './retransmitter.js';
 
 export type ObservationEndReason =
   /** The observer answered a notification with RST. */
@@ -35,6 +36,8 @@ export class ServerObservation {
   private lastConAt: number;
   private endReason: ObservationEndReason | undefined;
   private readonly endListeners: ((reason: ObservationEndReason) => void)[] = [];
+  /** @internal the CON notification waiting for its ACK, at most one (RFC 7641 §4.5.2). */
+  inflight: { transmission: Transmission; settle: () => void } | undefined;
 
   /** @internal constructed by the endpoint when a handler accepts an observation. */
   constructor(

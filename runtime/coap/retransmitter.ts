@@ -46,13 +46,16 @@ export class Retransmitter {
     return this.outbox.get(key);
   }
 
-  /** Sends a CON now and keeps resending it until stop() or the owner hears the outcome. */
-  start(peer: PeerAddress, pk: string, mid: number, bytes: Uint8Array, owner: TransmissionOwner): Transmission {
+  /**
+   * Sends a CON now and keeps resending it until stop() or the owner hears the outcome.
+   * `carry` continues the counter and timeout of a transmission this one replaces.
+   */
+  start(peer: PeerAddress, pk: string, mid: number, bytes: Uint8Array, owner: TransmissionOwner, carry?: Transmission): Transmission {
     const p = this.parameters;
     const t: Transmission = {
-      key: `${pk}#${mid}`, peer, bytes, attempts: 0,
+      key: `${pk}#${mid}`, peer, bytes, attempts: carry?.attempts ?? 0,
       // Whole milliseconds: Node groups timers by duration, and a few shared durations are cheaper than many.
-      timeoutMs: Math.round(p.ackTimeoutMs * (1 + this.random() * (p.ackRandomFactor - 1))), timer: undefined, owner,
+      timeoutMs: carry?.timeoutMs ?? Math.round(p.ackTimeoutMs * (1 + this.random() * (p.ackRandomFactor - 1))), timer: undefined, owner,
     };
     this.outbox.set(t.key, t);
     this.send(bytes, peer);

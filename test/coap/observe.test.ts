@@ -217,3 +217,23 @@ test('the number of observations served is bounded; past it a registration gets 
   assert.equal(observers[2]!.endedBy, 'limit');
   assert.equal(server.stateSize.observations, 2);
 });
+
+test('one CON notification in flight per observation: a newer one replaces it (RFC 7641 §4.5.2)', async () => {
+  const { server, observers } = await observableServer();
+  const raw = await RawPeer.open();
+  raw.send(encode({ type: MessageType.CON, code: 1, messageId: 1, token: Uint8Array.of(7), payload: new Uint8Array(0),
+    options: [uintOption(OptionNumber.Observe, 0), { number: OptionNumber.UriPath, value: Buffer.from('x') }] }), server.address());
+  await raw.waitFor(1);
+  const so = observers[0]!;
+  const p1 = so.notify({ code: ResponseCode.Content, payload: '1' }, { confirmable: true });
+  const p2 = so.notify({ code: ResponseCode.Content, payload: '2' }, { confirmable: true });
+  const p3 = so.notify({ code: ResponseCode.Content, payload: '3' }, { confirmable: true });
+  await Promise.all([p1, p2]);
+  assert.equal(server.stateSize.outbox, 1, 'only the newest is retransmitted');
+  const last = parsed(await raw.waitFor(4));
+  assert.equal(text(last.payload), '3');
+  raw.send(encode({ type: MessageType.ACK, code: 0, messageId: last.messageId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) }), server.address());
+  await p3;
+  assert.equal(server.stateSize.outbox, 0);
+  assert.equal(so.active, true);
+});
