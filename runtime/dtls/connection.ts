@@ -101,6 +101,8 @@ export abstract class Connection {
   get cipherSuite(): CipherSuite | null { return this.suite; }
   /** Whether RFC 7627 was negotiated. */
   abstract get extendedMasterSecret(): boolean;
+  /** Whether RFC 7366 was negotiated (CBC suites only). */
+  abstract get encryptThenMac(): boolean;
 
   private get write(): WriteState { return this.writeStates[this.writeStates.length - 1]!; }
 

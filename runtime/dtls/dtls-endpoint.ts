@@ -30,6 +30,8 @@ export type DtlsEvent =
   | {
     readonly type: 'established'; readonly peer: PeerAddress; readonly identity: PeerIdentity;
     readonly cipherSuite: CipherSuiteName; readonly extendedMasterSecret: boolean;
+    /** RFC 7366 encrypt-then-MAC (CBC suites only). */
+    readonly encryptThenMac: boolean;
     /** An abbreviated handshake resumed an earlier session. */
     readonly resumed: boolean;
   }
@@ -207,7 +209,7 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
     this.emit({
       type: 'established', peer: conn.peer, identity: conn.identity!,
       cipherSuite: conn.cipherSuite!.name as CipherSuiteName, extendedMasterSecret: conn.extendedMasterSecret,
-      resumed: conn.resumedSession,
+      resumed: conn.resumedSession, encryptThenMac: conn.encryptThenMac,
     });
   }
 

@@ -10,6 +10,8 @@ export const ExtensionType = {
   /** RFC 7250 */
   clientCertificateType: 19,
   serverCertificateType: 20,
+  /** RFC 7366 */
+  encryptThenMac: 22,
   /** RFC 7627 */
   extendedMasterSecret: 23,
   /** RFC 5746 */

@@ -64,6 +64,7 @@ export class ClientConnection extends Connection {
   private helloVerifies = 0;
   private lastHello: HandshakeMessage | null = null;
   private useEms = false;
+  private useEtm = false;
   private master: Uint8Array | null = null;
   private sawKeyExchange = false;
   private serverSessionId: Uint8Array = new Uint8Array(0);
@@ -91,6 +92,7 @@ export class ClientConnection extends Connection {
   }
 
   get extendedMasterSecret(): boolean { return this.useEms; }
+  get encryptThenMac(): boolean { return this.useEtm; }
 
   start(): void {
     try {
@@ -114,6 +116,9 @@ export class ClientConnection extends Connection {
       { type: ExtensionType.renegotiationInfo, data: EMPTY_RENEGOTIATION_INFO },
       { type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
     ];
+    if (this.options.suites.some((s) => s.kind === 'cbc' && suites.includes(s.id))) {
+      extensions.push({ type: ExtensionType.encryptThenMac, data: new Uint8Array(0) });
+    }
     // An empty CID: we send the server's CID but need none ourselves (RFC 9146 3).
     if (this.offerCid) extensions.push({ type: ExtensionType.connectionId, data: encodeConnectionId(new Uint8Array(0)) });
     if (this.creds.rpk !== undefined || this.creds.x509 !== undefined) {
@@ -202,6 +207,7 @@ export class ClientConnection extends Connection {
     if (sh.compressionMethod !== 0) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', 'server chose compression');
     const ecdhe = suite.keyExchange === 'ecdhe_ecdsa';
     const allowed = new Set<number>([ExtensionType.extendedMasterSecret, ExtensionType.renegotiationInfo]);
+    if (suite.kind === 'cbc') allowed.add(ExtensionType.encryptThenMac);
     if (this.offerCid) allowed.add(ExtensionType.connectionId);
     if (this.creds.rpk !== undefined || this.creds.x509 !== undefined) allowed.add(ExtensionType.ecPointFormats);
     if (this.creds.rpk !== undefined) {
@@ -220,6 +226,7 @@ export class ClientConnection extends Connection {
     if (!this.useEms && this.options.requireExtendedMasterSecret) {
       throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'server does not support the extended master secret');
     }
+    this.useEtm = findExtension(sh.extensions, ExtensionType.encryptThenMac) !== undefined;
     const cid = findExtension(sh.extensions, ExtensionType.connectionId);
     if (cid !== undefined) {
       const serverCid = parseConnectionId(cid.data);
@@ -252,7 +259,7 @@ export class ClientConnection extends Connection {
       if (suite.id !== r.suiteId) throw new DtlsError('E_DTLS_ILLEGAL_PARAMETER', 'resumed session with another cipher suite');
       if (this.useEms !== r.extendedMasterSecret) throw new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'resumed session changes extended master secret use');
       this.master = r.master;
-      const keys = keyBlock(suite, r.master, this.clientRandom, this.serverRandom);
+      const keys = keyBlock(suite, r.master, this.clientRandom, this.serverRandom, this.useEtm);
       this.pendingWrite = keys.clientWrite;
       this.pendingRead = keys.serverWrite;
       this.resumedSession = true;
@@ -333,7 +340,7 @@ export class ClientConnection extends Connection {
     // RFC 7627: the session hash ends with the ClientKeyExchange.
     const master = masterSecret(premaster, this.clientRandom, this.serverRandom, this.useEms ? this.transcriptHash() : null);
     if (signer !== null) flight.push({ kind: 'handshake', epoch: 0, msg: signer() });
-    const keys = keyBlock(this.suite!, master, this.clientRandom, this.serverRandom);
+    const keys = keyBlock(this.suite!, master, this.clientRandom, this.serverRandom, this.useEtm);
     this.master = master;
     this.pendingWrite = keys.clientWrite;
     this.pendingRead = keys.serverWrite;

@@ -61,6 +61,7 @@ export class ServerConnection extends Connection {
   private clientRandom: Uint8Array = new Uint8Array(0);
   private readonly serverRandom = new Uint8Array(randomBytes(32));
   private useEms = false;
+  private useEtm = false;
   private master: Uint8Array | null = null;
   private peerIdentity: PeerIdentity | null = null;
   private sessionId: Uint8Array = new Uint8Array(0);
@@ -78,6 +79,7 @@ export class ServerConnection extends Connection {
 
   get helloRandom(): Uint8Array { return this.clientRandom; }
   get extendedMasterSecret(): boolean { return this.useEms; }
+  get encryptThenMac(): boolean { return this.useEtm; }
 
   /**
    * How both sides would show their keys for ECDHE_ECDSA, or null if we cannot agree:
@@ -140,6 +142,9 @@ export class ServerConnection extends Connection {
       const extensions: Extension[] = [];
       if (secureReneg) extensions.push({ type: ExtensionType.renegotiationInfo, data: EMPTY_RENEGOTIATION_INFO });
       if (this.useEms) extensions.push({ type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) });
+      // RFC 7366: only for CBC suites, and only if asked.
+      this.useEtm = suite.kind === 'cbc' && findExtension(hello.extensions, ExtensionType.encryptThenMac) !== undefined;
+      if (this.useEtm) extensions.push({ type: ExtensionType.encryptThenMac, data: new Uint8Array(0) });
       const cidExt = findExtension(hello.extensions, ExtensionType.connectionId);
       // RFC 9146 with CBC needs another MAC layout, not done here: no CID on CBC sessions.
       if (cidExt !== undefined && suite.kind === 'aead') {
@@ -210,7 +215,7 @@ export class ServerConnection extends Connection {
     this.sessionId = cached.sessionId;
     this.master = cached.master;
     this.peerIdentity = cached.identity;
-    const keys = keyBlock(this.suite!, cached.master, this.clientRandom, this.serverRandom);
+    const keys = keyBlock(this.suite!, cached.master, this.clientRandom, this.serverRandom, this.useEtm);
     this.pendingRead = keys.clientWrite;
     this.pendingWrite = keys.serverWrite;
     const serverHello = this.nextMessage(HandshakeType.serverHello, encodeServerHello({
@@ -323,7 +328,7 @@ export class ServerConnection extends Connection {
   private deriveKeys(premaster: Uint8Array): void {
     const suite = this.suite!;
     const master = masterSecret(premaster, this.clientRandom, this.serverRandom, this.useEms ? this.transcriptHash() : null);
-    const keys = keyBlock(suite, master, this.clientRandom, this.serverRandom);
+    const keys = keyBlock(suite, master, this.clientRandom, this.serverRandom, this.useEtm);
     this.master = master;
     this.pendingRead = keys.clientWrite;
     this.pendingWrite = keys.serverWrite;

@@ -23,14 +23,14 @@ export interface KeyBlock {
 }
 
 /** RFC 5246 6.3: MAC keys (CBC only), keys, implicit IVs (AEAD only), in that order. */
-export function keyBlock(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): KeyBlock {
+export function keyBlock(suite: CipherSuite, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, encryptThenMac = false): KeyBlock {
   if (suite.kind === 'cbc') {
     const m = suite.macKeyLength;
     const kl = suite.keyLength;
     const b = prf(master, 'key expansion', concat(serverRandom, clientRandom), 2 * m + 2 * kl);
     return {
-      clientWrite: new CbcRecordCipher(b.subarray(2 * m, 2 * m + kl), b.subarray(0, m)),
-      serverWrite: new CbcRecordCipher(b.subarray(2 * m + kl, 2 * m + 2 * kl), b.subarray(m, 2 * m)),
+      clientWrite: new CbcRecordCipher(b.subarray(2 * m, 2 * m + kl), b.subarray(0, m), encryptThenMac),
+      serverWrite: new CbcRecordCipher(b.subarray(2 * m + kl, 2 * m + 2 * kl), b.subarray(m, 2 * m), encryptThenMac),
     };
   }
   const k = suite.keyLength;

@@ -39,6 +39,7 @@ for (const [ours, theirs] of SUITES) {
       assert.equal(new TextDecoder().decode(received[0]?.data), 'ping\n');
       const est = events.find((e) => e.type === 'established');
       assert.ok(est?.type === 'established' && est.cipherSuite === ours && est.extendedMasterSecret);
+      assert.equal(est.encryptThenMac, ours.includes('CBC'), 'OpenSSL asks for encrypt-then-MAC on CBC');
       assert.equal(server.stats().internalErrors, 0);
     } finally {
       await server.close();
@@ -58,6 +59,7 @@ for (const [ours, theirs] of SUITES) {
       await sleep(200);
       const est = events.find((e) => e.type === 'established');
       assert.ok(est?.type === 'established' && est.cipherSuite === ours && est.extendedMasterSecret);
+      assert.equal(est.encryptThenMac, ours.includes('CBC'));
     } finally {
       await c.close();
     }

@@ -279,6 +279,7 @@ test('each suite can be chosen; a suite mismatch fails with handshake_failure', 
       await c.connect(addr);
       const est = events.find((e) => e.type === 'established');
       assert.ok(est?.type === 'established' && est.cipherSuite === suite && est.extendedMasterSecret);
+      assert.equal(est.encryptThenMac, suite.includes('CBC'), 'encrypt-then-MAC on CBC only');
     } finally {
       await c.close();
       await server.close();

@@ -141,6 +141,24 @@ test('CBC-SHA256 record protection: round-trips any length; flipped bits, bad pa
   assert.equal(c.open(23, DTLS_1_2, 1, 5, sealed.subarray(0, 20)), null);
 });
 
+test('CBC-SHA256 with encrypt-then-MAC (RFC 7366): round-trips; the MAC covers IV and ciphertext', () => {
+  const c = new CbcRecordCipher(new Uint8Array(16).fill(2), new Uint8Array(32).fill(3), true);
+  for (let n = 0; n < 40; n++) {
+    const p = new Uint8Array(n).fill(n);
+    const sealed = c.seal(23, DTLS_1_2, 1, n, p);
+    assert.equal((sealed.length - 32) % 16, 0);
+    assert.deepEqual(new Uint8Array(c.open(23, DTLS_1_2, 1, n, sealed)!), p);
+    assert.equal(c.open(22, DTLS_1_2, 1, n, sealed), null);
+  }
+  const sealed = c.seal(23, DTLS_1_2, 1, 5, Buffer.from('hello etm'));
+  for (let i = 0; i < sealed.length; i++) {
+    const t = Uint8Array.from(sealed); t[i]! ^= 0x01;
+    assert.equal(c.open(23, DTLS_1_2, 1, 5, t), null, `bit flipped at ${i}`);
+  }
+  const mte = new CbcRecordCipher(new Uint8Array(16).fill(2), new Uint8Array(32).fill(3), false);
+  assert.equal(mte.open(23, DTLS_1_2, 1, 5, sealed), null, 'the two layouts do not mix');
+});
+
 test('retransmission timer doubles its delay and gives up after maxAttempts', async () => {
   const fired: number[] = [];
   const start = Date.now();
