@@ -10,3 +10,4 @@ export type { InstanceConstructor } from './object-tree.js';
 export { RefusedError, type StoredResourceValue } from '../genv1/object-instance.js';
 export type { Logger } from '../coap/logger.js';
 export { BasicDevice, type BasicDeviceValues } from './basic-device.js';
+export { sampleValue, sampleValues, simulatedObjects, type SimulatedDeviceOptions } from './simulated-device.js';
