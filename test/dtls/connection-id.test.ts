@@ -85,3 +85,29 @@ test('a forged CID record from another address moves nothing', async () => {
     proxy.close();
   }
 });
+
+test('a resumed session negotiates a fresh connection ID and still follows a rebinding', async () => {
+  const { server, addr } = await echoServer();
+  const events: DtlsEvent[] = [];
+  server.onEvent((e) => events.push(e));
+  const proxy = await Proxy.start(addr);
+  const c = await client({ connectionId: true });
+  try {
+    await c.connect(proxy.address);
+    c.disconnect(proxy.address);
+    await sleep(50);
+    let echo = nextDatagram(c);
+    await c.send(text('resumed'), proxy.address);
+    await echo;
+    assert.equal(server.stats().handshakesResumed, 1);
+    await proxy.rebind();
+    echo = nextDatagram(c);
+    await c.send(text('moved'), proxy.address);
+    assert.equal(new TextDecoder().decode((await echo).data), 'moved');
+    assert.equal(events.filter((e) => e.type === 'peer-moved').length, 1);
+  } finally {
+    await c.close();
+    await server.close();
+    proxy.close();
+  }
+});
