@@ -29,6 +29,7 @@ export function parseAttributeQuery(query: readonly string[], target: { level: '
     const name = (eq < 0 ? q : q.slice(0, eq)) as AttributeName;
     if (!ORDER.includes(name)) throw new AttributeError(`"${name}" is not a notification attribute`);
     if (V12.includes(name) && version !== '1.2') throw new AttributeError(`${name} is an LwM2M 1.2 attribute`);
+    if ((name === 'epmin' || name === 'epmax') && version === '1.0') throw new AttributeError(`${name} is an LwM2M 1.1 attribute`);
     const onResource = target.level === 'resource' || target.level === 'resourceInstance';
     if (NUMERIC.includes(name)) {
       if (!onResource) throw new AttributeError(`${name} applies to resources only`);

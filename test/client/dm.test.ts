@@ -209,6 +209,8 @@ test('Write: replace (PUT) and partial update (POST) in every format, checked ag
   assert.equal(await inst.read(1), 'f5', 'refused writes change nothing');
 
   const s10 = await setup('1.0', [testInstance()]);
+  assert.equal(await s10.code({ method: 'PUT', path: '/33000/0/0', query: ['epmin=1'] }), '4.00', 'epmin is 1.1');
+  assert.equal(await s10.code({ method: 'PUT', path: '/33000/0/0', query: ['pmin=1', 'gt=3'] }), '2.04');
   assert.equal(await s10.code({ method: 'PUT', path: '/33000/0', contentFormat: F.SENML_JSON, payload: enc(F.SENML_JSON, '/33000/0', { kind: 'instance', id: 0, resources: new Map([[1, { kind: 'resource', id: 1, value: 'x' }]]) }) }), '4.15', 'SenML is not 1.0');
   void req;
 });
