@@ -112,6 +112,40 @@ test('coap-client observes our server (-s) and gets the notifications', { skip: 
   await until(() => !so.active, 3000);
 });
 
+test('coap-client observes our server and receives a block-wise notification whole', { skip: !haveClient && `${CLIENT} not installed` }, async () => {
+  const server = await udpEndpoint();
+  const observers: ServerObservation[] = [];
+  server.onRequest((r) => {
+    if (r.observeRequested) observers.push(r.acceptObserve());
+    return { code: ResponseCode.Content, payload: 'a'.repeat(1500) };
+  });
+  const out = coapClient(['-s', '2', `coap://127.0.0.1:${server.address().port}/big`], 6000);
+  await until(() => observers.length === 1, 3000);
+  await delay(100);
+  await observers[0]!.notify({ code: ResponseCode.Content, payload: 'b'.repeat(2500) });
+  assert.equal(await out, 'a'.repeat(1500) + 'b'.repeat(2500));
+});
+
+test('our client observes coap-server /example_data and receives its block-wise notification whole', { skip: !haveServer && `${SERVER} not installed` }, async () => {
+  const s = await startServer();
+  try {
+    const peer = { address: '127.0.0.1', port: s.port };
+    const client = await udpEndpoint();
+    await client.request(peer, { method: 'PUT', path: '/example_data', payload: 'x'.repeat(2000), contentFormat: 0 });
+    const got: string[] = [];
+    const obs = await client.observe(peer, { method: 'GET', path: '/example_data' }, (n) => got.push(Buffer.from(n.payload).toString()));
+    assert.equal(obs.active, true);
+    assert.equal(obs.response!.payload.length, 2000);
+    const other = await udpEndpoint();
+    await other.request(peer, { method: 'PUT', path: '/example_data', payload: 'y'.repeat(3000), contentFormat: 0 });
+    await until(() => got.length >= 1, 4000);
+    assert.equal(got[0], 'y'.repeat(3000));
+    await obs.cancel();
+  } finally {
+    s.stop();
+  }
+});
+
 test('our client against coap-server: GET, block-wise PUT and GET, separate response, observe, ping', { skip: !haveServer && `${SERVER} not installed` }, async () => {
   const s = await startServer();
   try {
