@@ -15,12 +15,19 @@ const SUITES: [CipherSuiteName, string][] = [
   ['TLS_PSK_WITH_AES_128_CBC_SHA256', 'PSK-AES128-CBC-SHA256'],
 ];
 
-/** Runs a command with `input` on stdin (kept open a while), collecting stdout. */
-function runWithInput(cmd: string, args: string[], input: string, ms: number): Promise<string> {
+/**
+ * Runs a command with `input` on stdin (kept open), collecting stdout; it is killed once its
+ * output matches `until`, or after `ms` in any case.
+ */
+function runWithInput(cmd: string, args: string[], input: string, ms: number, until?: RegExp): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (until?.test(out) === true) child.kill('SIGKILL');
+    });
+    child.stdin.on('error', () => undefined);
     child.stdin.write(input);
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('close', () => { clearTimeout(timer); resolve(out); });
@@ -34,7 +41,7 @@ for (const [ours, theirs] of SUITES) {
     server.onEvent((e) => events.push(e));
     try {
       const out = await runWithInput('openssl', ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${addr.port}`,
-        '-psk_identity', 'dev1', '-psk', KEY.toString('hex'), '-cipher', theirs, '-quiet'], 'ping\n', 2500);
+        '-psk_identity', 'dev1', '-psk', KEY.toString('hex'), '-cipher', theirs, '-quiet'], 'ping\n', 10_000, /ping/);
       assert.match(out, /ping/, 'our server echoed the line back');
       assert.equal(new TextDecoder().decode(received[0]?.data), 'ping\n');
       const est = events.find((e) => e.type === 'established');
@@ -49,7 +56,7 @@ for (const [ours, theirs] of SUITES) {
   test(`our client (${ours}) against openssl s_server -dtls1_2`, { skip: !HAVE && 'openssl not installed' }, async () => {
     const port = await freePortPair();
     const got = runWithInput('openssl', ['s_server', '-dtls1_2', '-accept', String(port), '-nocert',
-      '-psk_identity', 'dev1', '-psk', KEY.toString('hex'), '-cipher', theirs, '-naccept', '1', '-quiet'], '', 4000);
+      '-psk_identity', 'dev1', '-psk', KEY.toString('hex'), '-cipher', theirs, '-naccept', '1', '-quiet'], '', 10_000, /hello s_server/);
     await sleep(400);
     const c = await client({ cipherSuites: [ours] });
     const events: DtlsEvent[] = [];
@@ -78,7 +85,7 @@ test('openssl s_client -dtls1_2 with an X.509 client certificate against our ser
   server.onEvent((e) => events.push(e));
   try {
     const out = await runWithInput('openssl', ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${addr.port}`, '-cipher', 'ECDHE-ECDSA-AES128-CCM8',
-      '-cert', k.file('client.pem'), '-key', k.file('client.key'), '-CAfile', k.file('ca.pem'), '-verify_return_error', '-verify_ip', '127.0.0.1', '-quiet'], 'ping\n', 3000);
+      '-cert', k.file('client.pem'), '-key', k.file('client.key'), '-CAfile', k.file('ca.pem'), '-verify_return_error', '-verify_ip', '127.0.0.1', '-quiet'], 'ping\n', 10_000, /ping/);
     assert.match(out, /ping/);
     const id = received[0]?.identity;
     assert.ok(id?.type === 'x509' && id.subject === 'CN=urn:dev:1');
@@ -93,7 +100,7 @@ test('our X.509 client against openssl s_server -dtls1_2 requiring a client cert
   const k = pki!;
   const port = await freePortPair();
   const got = runWithInput('openssl', ['s_server', '-dtls1_2', '-accept', String(port), '-cipher', 'ECDHE-ECDSA-AES128-CCM8',
-    '-cert', k.file('server.pem'), '-key', k.file('server.key'), '-CAfile', k.file('ca.pem'), '-Verify', '1', '-verify_return_error', '-naccept', '1', '-quiet'], '', 4000);
+    '-cert', k.file('server.pem'), '-key', k.file('server.key'), '-CAfile', k.file('ca.pem'), '-Verify', '1', '-verify_return_error', '-naccept', '1', '-quiet'], '', 10_000, /hello x509/);
   await sleep(400);
   const c = await client({ psk: undefined, x509: { certificateChain: k.pem('client.pem'), privateKey: k.pem('client.key'), trustedRoots: k.pem('ca.pem'), serverName: 'localhost' } });
   const events: DtlsEvent[] = [];
