@@ -1,6 +1,7 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 
 type Line = Record<string, unknown>;
 
@@ -10,7 +11,7 @@ export class ServerProcess {
   private readonly waiters: Array<{ match: (l: Line) => boolean; resolve: (l: Line) => void }> = [];
   private nextId = 1;
 
-  private constructor(private readonly child: ChildProcessWithoutNullStreams, readonly port: number) {}
+  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>, readonly port: number) {}
 
   static async start(): Promise<ServerProcess> {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve('test/server/fixtures/server-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
