@@ -88,7 +88,9 @@ export class ServerRegistration {
 
   start(): void {
     this.#cancel();
-    void this.#register(1);
+    const delay = this.account.initialDelayS;
+    if (delay > 0) this.#schedule(Math.min(2 ** 31 - 1, delay * 1000), () => void this.#register(1));
+    else void this.#register(1);
   }
 
   /** Sends an Update now (with the object links when `payload`); queued while one is running. */

@@ -45,6 +45,8 @@ export interface ServerAccount {
   /** Binding letters without Q. */
   readonly binding: string;
   readonly queueMode: boolean;
+  /** Initial Registration Delay Timer (/1/x/14, 1.1+), seconds before the first Register. */
+  readonly initialDelayS: number;
   /** The /1 instance of this server. */
   readonly server: ObjectInstance;
 }
@@ -121,12 +123,14 @@ export async function readServerAccounts(tree: ObjectTree): Promise<ServerAccoun
     }
     const lifetime = await value(server, 1);
     const binding = await value(server, 7);
+    const initialDelay = await value(server, 14);
     const letters = typeof binding === 'string' ? binding : 'U';
     out.push({
       shortServerId: ssid, uri, host, port, secure, psk,
       lifetime: typeof lifetime === 'number' && lifetime > 0 ? lifetime : 86400,
       binding: letters.replace(/Q/g, '') || 'U',
       queueMode: letters.includes('Q'),
+      initialDelayS: typeof initialDelay === 'number' && initialDelay > 0 ? initialDelay : 0,
       server,
     });
   }

@@ -259,3 +259,14 @@ test('silent by default; a pino-shaped logger hears registrations and handler fa
   assert.ok(lines.some((l) => l.level === 'info' && l.msg === 'registered'));
   assert.ok(lines.some((l) => l.level === 'error' && l.msg === 'device management handler failed'));
 });
+
+test('the Initial Registration Delay Timer (/1/x/14) holds the first Register back', async () => {
+  const server = await FakeServer.start();
+  const sec = new LwM2MSecurity_v1_1.Instance(0, { lwm2mServerUri: server.uri, bootstrapServer: false, securityMode: 3, publicKeyOrIdentity: new Uint8Array(), serverPublicKey: new Uint8Array(), secretKey: new Uint8Array(), shortServerId: 4 });
+  const srv = new LwM2MServer_v1_1.Instance(0, { shortServerId: 4, lifetime: 60, notificationStoringWhenDisabledOrOffline: false, binding: 'U', registrationUpdateTrigger: () => {}, initialRegistrationDelayTimer: 1 });
+  const c = client({ endpoint: 'later', objects: [sec, srv, device()] });
+  const t0 = Date.now();
+  await c.start();
+  await c.next('registered');
+  assert.ok(Date.now() - t0 >= 950, `registered after ${Date.now() - t0} ms`);
+});
