@@ -105,6 +105,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   #secureEndpoint: CoapEndpoint | undefined;
   #registrations: ServerRegistration[] = [];
   #started = false;
+  #starting: Promise<void> | undefined;
   #structureTimer: NodeJS.Immediate | undefined;
   readonly #unsubscribe: (() => void)[] = [];
 
@@ -139,8 +140,14 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     }));
   }
 
-  /** Opens the socket and starts registering with every server; resolves before they answer. */
-  async start(): Promise<void> {
+  /** Opens the socket(s) and starts registering with every server; resolves before they answer. */
+  start(): Promise<void> {
+    // Two calls in a row share one start.
+    this.#starting ??= this.#start().finally(() => { this.#starting = undefined; });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     if (this.#started) return;
     const accounts = await readServerAccounts(this.tree);
     if (accounts.length === 0) throw new ClientError('E_CLIENT_CONFIG', 'no server: give Security (/0) and Server (/1) instances or the servers option');

@@ -270,3 +270,16 @@ test('the Initial Registration Delay Timer (/1/x/14) holds the first Register ba
   await c.next('registered');
   assert.ok(Date.now() - t0 >= 950, `registered after ${Date.now() - t0} ms`);
 });
+
+test('start() twice at once opens one socket; after stop() the client can start again', async () => {
+  const server = await FakeServer.start();
+  const c = client({ endpoint: 'again', objects: [device()], servers: [{ uri: server.uri, shortServerId: 1 }] });
+  await Promise.all([c.start(), c.start()]);
+  await c.next('registered');
+  await c.stop();
+  await server.waitFor((r) => r.method === 'DELETE');
+  const again = c.next('registered');
+  await c.start();
+  assert.equal((await again).location, '/rd/r1');
+  assert.deepEqual(server.seen.map((r) => `${r.method} ${r.path}`), ['POST /rd', 'DELETE /rd/r0', 'POST /rd']);
+});
