@@ -1,0 +1,110 @@
+/**
+ * bench:server — 10,000 simulated devices (one process, a socket each) register with a
+ * server in another process; then the server reads from them in a loop, 100 Reads in
+ * flight. Ours and lwm2m-node-lib's server, same devices, same run. Reports registrations/s,
+ * reads/s and memory per registration. Bounded: each phase stops by itself.
+ * BENCH_DEVICES, BENCH_READ_SECONDS override the defaults. Last line: one JSON object.
+ */
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+
+const root = resolve(import.meta.dirname, '..');
+const devices = Number(process.env['BENCH_DEVICES'] ?? 10_000);
+const readSeconds = Number(process.env['BENCH_READ_SECONDS'] ?? 5);
+const inflight = 100;
+
+type Json = Record<string, number>;
+
+class Proc {
+  private readonly lines: Json[] = [];
+  private waiting: ((l: Json) => void) | undefined;
+  constructor(readonly child: ChildProcessByStdio<Writable, Readable, null>) {
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      const j = JSON.parse(l) as Json;
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = undefined;
+        w(j);
+      } else this.lines.push(j);
+    });
+  }
+  next(timeoutMs = 120_000): Promise<Json> {
+    const l = this.lines.shift();
+    if (l) return Promise.resolve(l);
+    return new Promise((ok, fail) => {
+      const t = setTimeout(() => fail(new Error('bench process did not answer in time')), timeoutMs);
+      this.waiting = (j) => { clearTimeout(t); ok(j); };
+    });
+  }
+  async ask(command: object): Promise<Json> {
+    this.child.stdin.write(`${JSON.stringify(command)}\n`);
+    return this.next();
+  }
+  stop(): void {
+    this.child.stdin.end();
+    setTimeout(() => this.child.kill('SIGKILL'), 2000).unref();
+  }
+}
+
+function start(args: string[], cwd = root): Proc {
+  return new Proc(spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'inherit'] }));
+}
+
+async function freePort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((ok) => s.bind(0, '127.0.0.1', ok));
+  const port = s.address().port;
+  s.close();
+  return port;
+}
+
+async function run(name: string, server: Proc, path: string): Promise<{ register_s: number; registered: number; reads_per_s: number; read_errors: number; kib_per_registration: number }> {
+  const { port } = await server.next();
+  const before = await server.ask({ op: 'stats' });
+  const swarm = start(['--import', 'tsx', 'bench/fixtures/device-swarm.ts', String(port), String(devices), '200']);
+  const reg = await swarm.next(300_000);
+  const after = await server.ask({ op: 'stats' });
+  const reads = await server.ask({ op: 'reads', seconds: readSeconds, inflight, path });
+  swarm.stop();
+  server.stop();
+  const result = {
+    register_s: reg['seconds']!,
+    registered: after['registrations']!,
+    reads_per_s: reads['reads']! / reads['seconds']!,
+    read_errors: reads['errors']!,
+    kib_per_registration: (after['rss']! - before['rss']!) / 1024 / Math.max(1, after['registrations']!),
+  };
+  console.log(`${name}: ${result.registered}/${devices} registered in ${result.register_s.toFixed(2)} s, ${result.reads_per_s.toFixed(0)} reads/s of ${path} (${result.read_errors} errors), ${result.kib_per_registration.toFixed(2)} KiB RSS per registration`);
+  return result;
+}
+
+const ours = await run('ours', start(['--expose-gc', '--import', 'tsx', 'bench/fixtures/server-ours.ts']), '/3/0/9');
+const oursInstance = await run('ours (/3/0)', start(['--expose-gc', '--import', 'tsx', 'bench/fixtures/server-ours.ts']), '/3/0');
+
+const peers = join(root, 'bench/peers');
+if (!existsSync(join(peers, 'node_modules/lwm2m-node-lib'))) spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: peers, stdio: 'inherit' });
+const peerPort = await freePort();
+const peer = start(['--expose-gc', join(peers, 'server-node-lib.cjs'), String(peerPort)], peers);
+const nodeLib = await run('lwm2m-node-lib', peer, '/3/0/9');
+
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; ${devices} devices, ${inflight} reads in flight for ${readSeconds} s`);
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+console.log(JSON.stringify({
+  bench: 'server',
+  clients: devices,
+  register_s: round(ours.register_s),
+  reads_per_s: Math.round(ours.reads_per_s),
+  instance_reads_per_s: Math.round(oursInstance.reads_per_s),
+  kib_per_registration: round(ours.kib_per_registration),
+  lwm2m_node_lib_register_s: round(nodeLib.register_s),
+  lwm2m_node_lib_reads_per_s: Math.round(nodeLib.reads_per_s),
+  lwm2m_node_lib_kib_per_registration: round(nodeLib.kib_per_registration),
+  ratio_reads_vs_lwm2m_node_lib: round(ours.reads_per_s / nodeLib.reads_per_s),
+  ratio_register_vs_lwm2m_node_lib: round(nodeLib.register_s / ours.register_s),
+}));
+process.exit(0);
