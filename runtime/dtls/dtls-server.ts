@@ -40,6 +40,12 @@ export interface DtlsServerOptions extends DtlsCommonOptions {
   };
   /** Peers with state (sessions and handshakes) at most; beyond, new ClientHellos are dropped. */
   readonly maxPeers?: number;
+  /**
+   * When maxPeers is reached, a new peer (whose cookie checked out) takes the place of the
+   * established session idle the longest, if that one has been idle this long (default 5 min):
+   * devices that vanished without close_notify do not lock the server up.
+   */
+  readonly evictIdleAfterMs?: number;
   /** Handshakes in progress at most. */
   readonly maxHandshakes?: number;
   /** How often the cookie secret rotates. */
@@ -63,6 +69,7 @@ export class DtlsServer extends DtlsEndpoint {
   private readonly cookies: CookieJar;
   private readonly creds: ServerCredentials;
   private readonly maxPeers: number;
+  private readonly evictIdleAfterMs: number;
   private readonly maxHandshakes: number;
   private readonly sessions: SessionCache | null;
 
@@ -78,6 +85,7 @@ export class DtlsServer extends DtlsEndpoint {
       ...(options.x509 !== undefined ? { x509: x509Verifier(loadX509(options.x509), options.x509.verifyClient) } : {}),
     };
     this.maxPeers = options.maxPeers ?? 10_000;
+    this.evictIdleAfterMs = options.evictIdleAfterMs ?? 300_000;
     this.maxHandshakes = options.maxHandshakes ?? 1_000;
     this.cookies = new CookieJar(options.cookieRotateMs ?? 60_000);
     const cacheSize = options.sessionCacheSize ?? 1000;
@@ -137,7 +145,7 @@ export class DtlsServer extends DtlsEndpoint {
       return;
     }
     if (existing === undefined) {
-      if (this.conns.size >= this.maxPeers) { this.dropped('E_DTLS_LIMIT'); return; }
+      if (this.conns.size >= this.maxPeers && !this.evictIdlest()) { this.dropped('E_DTLS_LIMIT'); return; }
       if (this.handshaking.size >= this.maxHandshakes) { this.dropped('E_DTLS_LIMIT'); return; }
     } else {
       // The peer proved its address again with a fresh hello: it restarted (RFC 6347 4.2.8).
@@ -147,6 +155,17 @@ export class DtlsServer extends DtlsEndpoint {
     this.conns.set(key, conn);
     this.handshaking.add(conn);
     conn.start(msg, hello, rec.sequence);
+  }
+
+  /** Ends the established session idle the longest, if idle long enough; true if one went. */
+  private evictIdlest(): boolean {
+    let idlest: Connection | undefined;
+    for (const c of this.conns.values()) {
+      if (c.isEstablished && (idlest === undefined || c.lastActivity < idlest.lastActivity)) idlest = c;
+    }
+    if (idlest === undefined || Date.now() - idlest.lastActivity < this.evictIdleAfterMs) return false;
+    idlest.close();
+    return true;
   }
 
   private sendHelloVerify(rec: DtlsRecord, msg: HandshakeMessage, peer: PeerAddress, hello: ClientHello): void {

@@ -189,6 +189,31 @@ test('bounded state: beyond maxPeers a new peer gets no handshake', async () => 
   }
 });
 
+test('at maxPeers, a new peer replaces the session idle the longest (if idle long enough)', async () => {
+  const { server, addr } = await echoServer({ maxPeers: 2, evictIdleAfterMs: 100 });
+  const events: DtlsEvent[] = [];
+  server.onEvent((e) => events.push(e));
+  const a = await client();
+  const b = await client();
+  const c = await client({ retransmit: { initialMs: 50, maxAttempts: 3 } });
+  try {
+    await a.connect(addr);
+    await b.connect(addr);
+    await sleep(150);
+    await b.send(text('keep me'), addr);
+    await c.connect(addr);
+    assert.equal(server.stats().sessions, 2);
+    const closed = events.filter((e) => e.type === 'closed');
+    assert.equal(closed.length, 1);
+    assert.equal(closed[0]?.peer.port, a.address().port, 'the idle one went');
+  } finally {
+    await a.close();
+    await b.close();
+    await c.close();
+    await server.close();
+  }
+});
+
 test('bounded handshakes: beyond maxHandshakes in progress, new ClientHellos are dropped', async () => {
   // A PSK store that never answers keeps the first handshake in progress.
   const { server, addr } = await echoServer({ maxHandshakes: 1, pskStore: () => new Promise<undefined>(() => undefined) });
