@@ -189,6 +189,11 @@ test('Write: replace (PUT) and partial update (POST) in every format, checked ag
   assert.equal(await put('/33000/0/2/6', F.TEXT, '61'), '2.04', 'a resource instance');
   assert.deepEqual(await inst.read(2), new Map([[5, 5], [6, 61], [7, 70]]));
   assert.equal(await put('/33000/0/6', F.TEXT, 'pw'), '2.04', 'a write-only resource');
+  assert.equal(await put('/33000/0/7', F.OPAQUE, new Uint8Array([9, 8, 7])), '2.04', 'opaque as octet-stream');
+  assert.deepEqual(await inst.read(7), new Uint8Array([9, 8, 7]));
+  assert.equal(await put('/33000/0/7', F.TEXT, 'AQID'), '2.04', 'opaque as base64 text');
+  assert.deepEqual(await inst.read(7), new Uint8Array([1, 2, 3]));
+  assert.equal(await put('/33000/0/1', F.OPAQUE, new Uint8Array([65])), '4.15', 'octet-stream only carries opaque resources');
   assert.ok(changes.includes(1) && changes.includes(2) && changes.includes(6), 'listeners hear of server writes');
 
   // Errors.

@@ -13,6 +13,7 @@ export const testDescriptor: ObjectDescriptor = {
     { id: 4, name: 'Blob', identifier: 'blob', operations: 'R', multiple: false, mandatory: false, type: 'opaque' },
     { id: 5, name: 'Count', identifier: 'count', operations: 'RW', multiple: false, mandatory: false, type: 'integer', range: { raw: '0..10', parsed: { kind: 'range', intervals: [{ min: '0', max: '10' }] } } },
     { id: 6, name: 'Secret', identifier: 'secret', operations: 'W', multiple: false, mandatory: false, type: 'string' },
+    { id: 7, name: 'Data', identifier: 'data', operations: 'RW', multiple: false, mandatory: false, type: 'opaque' },
   ],
 };
 
@@ -24,6 +25,7 @@ export interface TestSchema {
   readonly blob: Res<Uint8Array, 'R'>;
   readonly count: Res<number, 'RW'>;
   readonly secret: Res<string, 'W'>;
+  readonly data: Res<Uint8Array, 'RW'>;
 }
 
 export const TestObject = defineObject<TestSchema>(testDescriptor);
