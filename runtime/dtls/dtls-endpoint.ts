@@ -64,6 +64,7 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   protected readonly connOptions: ConnectionOptions;
   protected closed = false;
   private handler: ((d: Datagram) => void) | undefined;
+  private readonly inflight = new Set<Promise<void>>();
   private eventHandler: ((e: DtlsEvent) => void) | undefined;
   private readonly sweeper: ReturnType<typeof setInterval>;
   private readonly idleTimeoutMs: number;
@@ -144,6 +145,13 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
     this.closed = true;
     clearInterval(this.sweeper);
     for (const c of [...this.conns.values()]) c.close();
+    // Let the close_notify alerts go out before the socket closes (bounded wait).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inflight]),
+      new Promise<void>((r) => { timer = setTimeout(r, 500); }),
+    ]);
+    clearTimeout(timer);
     await this.inner.close();
   }
 
@@ -191,7 +199,10 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   // ConnectionHost
 
   sendDatagram(data: Uint8Array, peer: PeerAddress): void {
-    this.inner.send(data, peer).catch(() => { this.counters.sendErrors++; });
+    const p = this.inner.send(data, peer).catch(() => { this.counters.sendErrors++; });
+    // Remembered until done, so that close() can let the last alerts leave first.
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
   }
 
   deliver(data: Uint8Array, conn: Connection): void {

@@ -256,6 +256,22 @@ test('close_notify ends the session on both sides', async () => {
   }
 });
 
+test('closing the transport sends close_notify to every peer before the socket goes', async () => {
+  const { server, addr } = await echoServer();
+  const events: DtlsEvent[] = [];
+  server.onEvent((e) => events.push(e));
+  const c = await client();
+  try {
+    await c.connect(addr);
+    await c.close();
+    await sleep(100);
+    assert.ok(events.some((e) => e.type === 'closed'));
+    assert.equal(server.stats().sessions, 0);
+  } finally {
+    await server.close();
+  }
+});
+
 test('a restarted client (new handshake from the same address) replaces its old session', async () => {
   const { server, addr } = await echoServer();
   const proxy = await Proxy.start(addr);
