@@ -185,7 +185,8 @@ export abstract class Connection {
         this.host.peerMoved(this, from);
       }
     }
-    this.lastActivity = Date.now();
+    // Unauthenticated records must not keep an established session looking alive.
+    if (protectedRecord || !this.isEstablished) this.lastActivity = Date.now();
     switch (type) {
       case ContentType.changeCipherSpec:
         if (!current) return;
