@@ -742,10 +742,15 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
       return this.handlerFailed(err, m, peer, entry);
     }
     const pr: PendingReply = { m, peer, entry, req, okey, block1Echo, b2, bkey, timer: undefined };
-    if (!(result instanceof Promise)) return this.finishRequest(pr, result);
+    if (!(result instanceof Promise)) return isResponse(result) ? this.finishRequest(pr, result) : this.handlerFailed(new TypeError('the request handler returned no response'), m, peer, entry);
     if (m.type === MessageType.CON) pr.timer = this.clock.setTimeout(this.onSeparateTimer, this.separateDelayMs, pr);
     result.then(
-      (res) => this.finishRequest(pr, res),
+      (res) => {
+        // A handler written in plain JavaScript may resolve to anything: that is its bug, answered 5.00.
+        if (isResponse(res)) return this.finishRequest(pr, res);
+        if (pr.timer !== undefined) this.clock.clearTimeout(pr.timer);
+        this.handlerFailed(new TypeError('the request handler resolved to no response'), m, peer, entry);
+      },
       (err: unknown) => {
         if (pr.timer !== undefined) this.clock.clearTimeout(pr.timer);
         this.handlerFailed(err, m, peer, entry);
@@ -933,4 +938,8 @@ const notBlockOption = (o: CoapOption): boolean => o.number !== O.Block1 && o.nu
 function decodeBlockOption(options: readonly CoapOption[], number: number): BlockValue | undefined {
   const v = findOption(options, number);
   return v === undefined ? undefined : decodeBlock(v.value);
+}
+
+function isResponse(x: unknown): x is OutgoingResponse {
+  return typeof x === 'object' && x !== null && typeof (x as { code?: unknown }).code === 'number';
 }

@@ -216,11 +216,16 @@ test('no handler answers 4.04; a throwing or rejecting handler answers 5.00 and 
   assert.equal((await client.request(server.address(), { method: 'GET', path: '/x' })).code, ResponseCode.NotFound);
   server.onRequest((r) => {
     if (r.path[0] === 'sync') throw new Error('boom');
+    // A JavaScript handler answering nothing is a bug of its own: 5.00, not a crash.
+    if (r.path[0] === 'nothing') return undefined as never;
+    if (r.path[0] === 'nothing-later') return Promise.resolve(undefined as never);
     return Promise.reject(new Error('async boom'));
   });
   assert.equal((await client.request(server.address(), { method: 'GET', path: '/sync' })).code, ResponseCode.InternalServerError);
   assert.equal((await client.request(server.address(), { method: 'GET', path: '/async' })).code, ResponseCode.InternalServerError);
-  assert.equal(server.stats.handlerErrors, 2);
+  assert.equal((await client.request(server.address(), { method: 'GET', path: '/nothing' })).code, ResponseCode.InternalServerError);
+  assert.equal((await client.request(server.address(), { method: 'GET', path: '/nothing-later' })).code, ResponseCode.InternalServerError);
+  assert.equal(server.stats.handlerErrors, 4);
   await client.close();
   await server.close();
 });
