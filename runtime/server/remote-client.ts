@@ -12,7 +12,7 @@ import type { CoapEndpoint } from '../coap/endpoint.js';
 import { CoapError } from '../coap/errors.js';
 import type { CoapResponse, RequestInit } from '../coap/request.js';
 import type { Registry } from '../../registry/create-registry.js';
-import type { LwM2MNode } from '../model/node.js';
+import { objectNode, type LwM2MNode } from '../model/node.js';
 import { objectResolver, type ObjectResolver } from '../model/object-resolver.js';
 import { formatPath, parsePath, type LwM2MPath } from '../model/path.js';
 import type { CoreLink } from '../model/values.js';
@@ -115,7 +115,9 @@ export class RemoteClient {
     const p = toPath(`/${objectId}`);
     const r = await this.registration();
     const format = formatCandidates(r)[0]!;
-    const res = await this.send(r, { method: 'POST', path: pathOf(r, p), contentFormat: format, payload: this.encode(r, p, node, format) });
+    // At an object path the codecs carry an object: the new instance goes inside one.
+    const body = node.kind === 'instance' ? objectNode(objectId, [node]) : node;
+    const res = await this.send(r, { method: 'POST', path: pathOf(r, p), contentFormat: format, payload: this.encode(r, p, body, format) });
     expectCode(res, 0x41, 'Create', p);
     // The new id is in the Location-Path (/o/i); a client that gives none used the id we sent.
     const location = res.options.filter((o) => o.number === 8).map((o) => new TextDecoder().decode(o.value));

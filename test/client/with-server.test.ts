@@ -61,6 +61,10 @@ for (const version of ['1.0', '1.1', '1.2'] as Lwm2mVersion[]) {
     await updated;
     await remote.delete('/33000/5');
     assert.equal(c.tree.instance(33000, 5), undefined);
+    // An instance node is sent inside an object node, as the codecs want at /o.
+    assert.equal(await remote.create(33000, { kind: 'instance', id: 6, resources: new Map([[0, { kind: 'resource', id: 0, value: 2.5 }]]) }), 6);
+    assert.notEqual(c.tree.instance(33000, 6), undefined);
+    await remote.delete('/33000/6');
 
     const deregistered = new Promise<void>((resolve) => server.on('deregistered', (r) => { if (r.endpoint === endpoint) resolve(); }));
     await c.stop();
