@@ -5,11 +5,15 @@
  * a leading digit gets an underscore; reserved names and collisions get `_<id>`.
  */
 
-/** Members of generated instances and handles that a resource must not shadow. */
-const reservedMembers = new Set([
+/**
+ * Members of generated instances (ObjectInstance) and of server-side instance handles that a
+ * resource must not shadow; test/codegen/reserved-names.test.ts keeps this list complete.
+ */
+export const reservedMembers: ReadonlySet<string> = new Set([
   'constructor', 'prototype', '__proto__', 'toString', 'valueOf', 'toJSON', 'hasOwnProperty',
   'id', 'descriptor', 'object', 'instance', 'resource', 'resources', 'path', 'read', 'write', 'execute',
   'discover', 'observe', 'create', 'delete', 'then', 'values', 'get', 'set', 'on', 'off', 'emit',
+  'presentResources', 'has', 'readInstance', 'applyWrite', 'validateWrite', 'validateDelete', 'onChange',
 ]);
 
 /** Names a generated module uses or that would shadow globals it relies on. */

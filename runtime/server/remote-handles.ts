@@ -64,6 +64,15 @@ class ResourceHandleImpl {
 
 /** One prototype per descriptor: a getter per resource, its handle made once per instance. */
 const prototypes = new WeakMap<ObjectDescriptor, object>();
+// Symbols, so that no resource identifier can collide with the instance's own state.
+const CLIENT = Symbol('client');
+const HANDLES = Symbol('handles');
+
+interface InstanceState {
+  readonly [CLIENT]: RemoteClient;
+  readonly [HANDLES]: Map<number, ResourceHandleImpl>;
+  readonly path: string;
+}
 
 function remoteInstance<S>(client: RemoteClient, d: ObjectDescriptor, id: number): RemoteInstance<S> {
   let proto = prototypes.get(d);
@@ -71,11 +80,11 @@ function remoteInstance<S>(client: RemoteClient, d: ObjectDescriptor, id: number
     const p: Record<string, unknown> = {};
     for (const r of d.resources) {
       Object.defineProperty(p, r.identifier, {
-        get(this: { client: RemoteClient; path: string; handles: Map<number, ResourceHandleImpl> }) {
-          let h = this.handles.get(r.id);
+        get(this: InstanceState) {
+          let h = this[HANDLES].get(r.id);
           if (h === undefined) {
-            h = new ResourceHandleImpl(this.client, r, `${this.path}/${r.id}`);
-            this.handles.set(r.id, h);
+            h = new ResourceHandleImpl(this[CLIENT], r, `${this.path}/${r.id}`);
+            this[HANDLES].set(r.id, h);
           }
           return h;
         },
@@ -85,9 +94,9 @@ function remoteInstance<S>(client: RemoteClient, d: ObjectDescriptor, id: number
     prototypes.set(d, proto);
   }
   const path = `/${d.id}/${id}`;
-  const base: InstanceHandle<S> & { client: RemoteClient; handles: Map<number, ResourceHandleImpl> } = {
-    client,
-    handles: new Map(),
+  const base: InstanceHandle<S> & InstanceState = {
+    [CLIENT]: client,
+    [HANDLES]: new Map(),
     path,
     read: async () => {
       const node = await client.read(path);
