@@ -1,7 +1,58 @@
 /** `lwm2m-sdk server`: an LwM2M server on UDP with the in-memory store, a log line per event. */
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { LwM2MServer } from '../runtime/server/index.js';
+import type { Logger } from '../runtime/coap/logger.js';
+import { resourceNode, type LwM2MNode } from '../runtime/model/node.js';
+import { parsePath } from '../runtime/model/path.js';
+import { LwM2MServer, type Registration } from '../runtime/server/index.js';
+import { parseTextValue } from './text-value.js';
+
+/** The reads and writes asked for on the command line, in order; each logged, none fatal. */
+async function manage(server: LwM2MServer, r: Registration, reads: readonly string[], writes: readonly string[], log: Logger): Promise<void> {
+  const client = server.client(r.endpoint);
+  for (const path of reads) {
+    try {
+      log.info({ endpoint: r.endpoint, path, value: plain(nodeValue(await client.read(path))) }, 'read');
+    } catch (e) {
+      log.warn({ endpoint: r.endpoint, path, err: (e as Error).message }, 'read failed');
+    }
+  }
+  for (const w of writes) {
+    const eq = w.indexOf('=');
+    const path = eq < 0 ? w : w.slice(0, eq);
+    try {
+      const p = parsePath(path);
+      const version = r.objects.objects.find((o) => o.id === p.objectId)?.version;
+      const res = server.registry.get(p.objectId, version)?.resources.find((x) => x.id === p.resourceId);
+      if (eq < 0 || p.resourceId === undefined || res === undefined) throw new Error('give a known resource path and a value: /3/0/13=now');
+      const value = parseTextValue(res.type, w.slice(eq + 1));
+      await client.write(p, p.resourceInstanceId === undefined ? resourceNode(p.resourceId, value) : { kind: 'resourceInstance', id: p.resourceInstanceId, value });
+      log.info({ endpoint: r.endpoint, path, value: plain(nodeValue(await client.read(p))) }, 'written and read back');
+    } catch (e) {
+      log.warn({ endpoint: r.endpoint, path, err: (e as Error).message }, 'write failed');
+    }
+  }
+}
+
+/** A value tree as its values: an instance as { resource id: value }, a resource as its value. */
+function nodeValue(node: LwM2MNode): unknown {
+  switch (node.kind) {
+    case 'object': return new Map([...node.instances].map(([id, i]) => [id, nodeValue(i)]));
+    case 'instance': return new Map([...node.resources].map(([id, r]) => [id, nodeValue(r)]));
+    case 'multipleResource': return node.instances;
+    default: return node.value;
+  }
+}
+
+/** Value trees as JSON can show them: maps as objects, bigints and bytes as text. */
+function plain(x: unknown): unknown {
+  if (x instanceof Map) return Object.fromEntries([...x].map(([k, v]) => [k, plain(v)]));
+  if (typeof x === 'bigint') return x.toString();
+  if (x instanceof Uint8Array) return Buffer.from(x).toString('hex');
+  if (x instanceof Date) return x.toISOString();
+  if (typeof x === 'object' && x !== null) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]));
+  return x;
+}
 
 function port(value: string): number {
   const n = Number(value);
@@ -15,25 +66,16 @@ export function serverCommand(): Command {
     .option('--port <port>', 'UDP port (0: any)', port, 5683)
     .option('--address <address>', 'local address to bind', '127.0.0.1')
     .option('--read <paths>', 'on each registration, read these paths (comma-separated, e.g. /3/0)')
-    .action(async (flags: { port: number; address: string; read?: string }) => {
+    .option('--write <path=value...>', 'on each registration, after the reads, write a resource (e.g. /3/0/13=now), then read it back')
+    .action(async (flags: { port: number; address: string; read?: string; write?: string[] }) => {
       const log = pino({ name: 'lwm2m-server' });
       const server = new LwM2MServer({ port: flags.port, address: flags.address, logger: log });
       await server.start();
       const { address, port: bound } = server.address();
       log.info({ address, port: bound }, 'listening');
       const reads = flags.read?.split(',').map((p) => p.trim()).filter((p) => p !== '') ?? [];
-      server.on('registered', (r) => {
-        log.info({ event: 'registered', endpoint: r.endpoint, lifetime: r.lifetime, lwm2m: r.lwm2mVersion, objects: r.objects.objects.map((o) => `/${o.id}@${o.version}`) }, 'registered');
-        for (const path of reads) {
-          server.client(r.endpoint).read(path).then(
-            (node) => log.info({ endpoint: r.endpoint, path, value: node }, 'read'),
-            (e: Error) => log.warn({ endpoint: r.endpoint, path, err: e.message }, 'read failed'),
-          );
-        }
-      });
-      server.on('updated', (r) => log.info({ event: 'updated', endpoint: r.endpoint }, 'updated'));
-      server.on('deregistered', (r) => log.info({ event: 'deregistered', endpoint: r.endpoint }, 'deregistered'));
-      server.on('expired', (r) => log.info({ event: 'expired', endpoint: r.endpoint }, 'expired'));
+      // The server logs each registration event itself; the CLI adds what it was asked to do.
+      server.on('registered', (r) => void manage(server, r, reads, flags.write ?? [], log));
       const stop = (): void => void server.stop().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

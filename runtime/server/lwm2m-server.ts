@@ -115,15 +115,17 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
       log: this.#log,
       events: {
         registered: (r, replaced) => {
-          this.#log.info({ endpoint: r.endpoint, id: r.id, lifetime: r.lifetime, lwm2m: r.lwm2mVersion }, 'registered');
+          this.#log.info({ endpoint: r.endpoint, id: r.id, lifetime: r.lifetime, lwm2m: r.lwm2mVersion, binding: r.binding, objects: r.objects.objects.map((o) => `/${o.id}@${o.version}`) }, 'registered');
           this.#emit('registered', r, replaced);
           if (r.queueMode) this.#queue.wake(r.endpoint);
         },
         updated: (r, previous) => {
+          this.#log.info({ endpoint: r.endpoint, id: r.id }, 'updated');
           this.#emit('updated', r, previous);
           if (r.queueMode) this.#queue.wake(r.endpoint);
         },
         deregistered: (r) => {
+          this.#log.info({ endpoint: r.endpoint, id: r.id }, 'deregistered');
           this.#clients.delete(r.endpoint);
           this.#queue.forget(r.endpoint);
           this.#emit('deregistered', r);
