@@ -6,8 +6,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
-import { LwM2MClient, simulatedObjects } from '../runtime/client/index.js';
 import type { ObjectDescriptor } from '../registry/descriptor.js';
 import { exitCodes, paint } from './terminal.js';
 
@@ -43,6 +41,8 @@ export function clientCommand(): Command {
         process.exitCode = exitCodes.usage;
         return;
       }
+      // Loaded here, not with the CLI: other commands do not pay for the client.
+      const [{ pino }, { LwM2MClient, simulatedObjects }] = await Promise.all([import('pino'), import('../runtime/client/index.js')]);
       const log = pino({ name: 'lwm2m-client' });
       const client = new LwM2MClient({
         endpoint: flags.endpoint,

@@ -1,14 +1,12 @@
 /** `lwm2m-sdk server`: an LwM2M server on UDP with the in-memory store, a log line per event. */
 import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
 import type { Logger } from '../runtime/coap/logger.js';
-import { resourceNode, type LwM2MNode } from '../runtime/model/node.js';
-import { parsePath } from '../runtime/model/path.js';
-import { LwM2MServer, type Registration } from '../runtime/server/index.js';
-import { parseTextValue } from './text-value.js';
+import type { LwM2MNode } from '../runtime/model/node.js';
+import type { LwM2MServer, Registration } from '../runtime/server/index.js';
 
 /** The reads and writes asked for on the command line, in order; each logged, none fatal. */
 async function manage(server: LwM2MServer, r: Registration, reads: readonly string[], writes: readonly string[], log: Logger): Promise<void> {
+  const [{ resourceNode }, { parsePath }, { parseTextValue }] = await Promise.all([import('../runtime/model/node.js'), import('../runtime/model/path.js'), import('./text-value.js')]);
   const client = server.client(r.endpoint);
   for (const path of reads) {
     try {
@@ -68,6 +66,8 @@ export function serverCommand(): Command {
     .option('--read <paths>', 'on each registration, read these paths (comma-separated, e.g. /3/0)')
     .option('--write <path=value...>', 'on each registration, after the reads, write a resource (e.g. /3/0/13=now), then read it back')
     .action(async (flags: { port: number; address: string; read?: string; write?: string[] }) => {
+      // Loaded here, not with the CLI: other commands do not pay for the server.
+      const [{ pino }, { LwM2MServer }] = await Promise.all([import('pino'), import('../runtime/server/index.js')]);
       const log = pino({ name: 'lwm2m-server' });
       const server = new LwM2MServer({ port: flags.port, address: flags.address, logger: log });
       await server.start();
