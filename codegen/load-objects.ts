@@ -28,55 +28,76 @@ export interface LoadResult {
   readonly copies: number;
 }
 
+/** What one source file holds, in file order, and what was said about it. */
+interface SourceObjects {
+  readonly objects: readonly { readonly descriptor: ObjectDescriptor; readonly offset: number }[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly skipped: number;
+}
+
+/** Parses and normalises one file; `wanted` skips the objects not asked for. */
+function readSourceObjects(source: Pick<XmlSource, 'file' | 'text' | 'fromFolder'>, wanted?: ReadonlySet<number>): SourceObjects {
+  const diagnostics: Diagnostic[] = [];
+  const objects: { descriptor: ObjectDescriptor; offset: number }[] = [];
+  let skipped = 0;
+  const parsed = parseXml(source.file, source.text);
+  if (!parsed.ok) {
+    // A folder may hold other XML (the registry's DDF.xml); a file named explicitly may not.
+    if (parsed.error.code === 'E_NOT_LWM2M' && source.fromFolder) {
+      skipped++;
+      diagnostics.push({ ...parsed.error, severity: 'warning', code: 'W_NOT_OBJECT_FILE' });
+    } else diagnostics.push(parsed.error);
+    return { objects, diagnostics, skipped };
+  }
+  const { xml } = parsed;
+  if (xml.hasDoctype) diagnostics.push({ severity: 'warning', code: 'W_DOCTYPE_IGNORED', file: source.file, message: 'the DOCTYPE is ignored' });
+  for (const raw of xml.objects) {
+    if (raw.objectType !== undefined && raw.objectType !== 'MODefinition') {
+      if (source.fromFolder) skipped++;
+      diagnostics.push({
+        severity: source.fromFolder ? 'warning' : 'error', code: source.fromFolder ? 'W_NOT_OBJECT_FILE' : 'E_NOT_LWM2M', file: source.file,
+        line: xml.lineAt(raw.offset), field: 'Object/@ObjectType', message: `ObjectType="${raw.objectType}" is not an object definition (MODefinition)`,
+      });
+      continue;
+    }
+    // Skip early what was not asked for, but only once its ID is known to be sound.
+    const id = Number(raw.fields.get('ObjectID'));
+    if (wanted && Number.isInteger(id) && !wanted.has(id)) continue;
+    const result = normaliseObject(source.file, xml, raw);
+    diagnostics.push(...result.diagnostics);
+    if (result.descriptor) objects.push({ descriptor: result.descriptor, offset: raw.offset });
+  }
+  return { objects, diagnostics, skipped };
+}
+
+/**
+ * Merges the files' objects: each content is read once (byte-identical copies add nothing),
+ * the first definition of an (id, version) wins.
+ */
 export function loadObjects(sources: readonly XmlSource[], options: LoadOptions = {}): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const byKey = new Map<ObjectKey, LoadedObject>();
   let skipped = 0;
   let copies = 0;
-  const parsedHashes = new Set<string>();
+  const seen = new Set<string>();
   const wanted = options.objects ? new Set(options.objects) : undefined;
 
   for (const source of sources) {
-    // Same bytes, same objects and the same warnings: parse each content once.
-    if (parsedHashes.has(source.sha256)) {
+    if (seen.has(source.sha256)) {
       copies++;
       continue;
     }
-    parsedHashes.add(source.sha256);
-    const parsed = parseXml(source.file, source.text);
-    if (!parsed.ok) {
-      // A folder may hold other XML (the registry's DDF.xml); a file named explicitly may not.
-      if (parsed.error.code === 'E_NOT_LWM2M' && source.fromFolder) {
-        skipped++;
-        diagnostics.push({ ...parsed.error, severity: 'warning', code: 'W_NOT_OBJECT_FILE' });
-      } else diagnostics.push(parsed.error);
-      continue;
-    }
-    const { xml } = parsed;
-    if (xml.hasDoctype) diagnostics.push({ severity: 'warning', code: 'W_DOCTYPE_IGNORED', file: source.file, message: 'the DOCTYPE is ignored' });
-    for (const raw of xml.objects) {
-      if (raw.objectType !== undefined && raw.objectType !== 'MODefinition') {
-        const code = source.fromFolder ? 'W_NOT_OBJECT_FILE' : 'E_NOT_LWM2M';
-        if (source.fromFolder) skipped++;
-        diagnostics.push({
-          severity: source.fromFolder ? 'warning' : 'error', code, file: source.file, line: xml.lineAt(raw.offset), field: 'Object/@ObjectType',
-          message: `ObjectType="${raw.objectType}" is not an object definition (MODefinition)`,
-        });
-        continue;
-      }
-      // Skip early what was not asked for, but only once its ID is known to be sound.
-      const id = Number(raw.fields.get('ObjectID'));
-      if (wanted && Number.isInteger(id) && !wanted.has(id)) continue;
-      const result = normaliseObject(source.file, xml, raw);
-      diagnostics.push(...result.diagnostics);
-      const d = result.descriptor;
-      if (!d) continue;
+    seen.add(source.sha256);
+    const result = readSourceObjects(source, wanted);
+    diagnostics.push(...result.diagnostics);
+    skipped += result.skipped;
+    for (const { descriptor: d, offset } of result.objects) {
       const key = objectKey(d.id, d.version);
       const first = byKey.get(key);
       if (first === undefined) byKey.set(key, { descriptor: d, source });
       else if (JSON.stringify(first.descriptor) !== JSON.stringify(d)) {
         diagnostics.push({
-          severity: 'warning', code: 'W_DUPLICATE_OBJECT', file: source.file, line: xml.lineAt(raw.offset),
+          severity: 'warning', code: 'W_DUPLICATE_OBJECT', file: source.file, line: source.text.slice(0, offset).split('\n').length,
           message: `object ${d.id} version ${d.version} differs from the one in ${first.source.file}, which is used`,
         });
       }
