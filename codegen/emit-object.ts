@@ -18,6 +18,7 @@ export interface EmitContext {
 }
 
 const DESCRIPTOR = '__LWM2M_SDK_DESCRIPTOR__';
+const DOC = '__LWM2M_SDK_DOC_';
 
 export const printOptions = { indentNumberOfSpaces: 2, useSingleQuote: true } as const;
 
@@ -46,7 +47,7 @@ export function emitObject(d: ObjectDescriptor, names: ObjectNames, target: Targ
     }],
   });
   const file: SourceFileStructure = { kind: StructureKind.SourceFile, leadingTrivia: ctx.header, statements };
-  const printed = printStructure(file, printOptions);
+  const printed = spliceResourceDocs(printStructure(file, printOptions), d);
   // The descriptor is data, printed by ts-literal and spliced in after the structure printer,
   // which inspects every character it writes: this halves the time to emit the registry.
   return target === 'dts' ? printed : printed.replace(DESCRIPTOR, () => literal(d));
@@ -61,10 +62,21 @@ function schemaInterface(d: ObjectDescriptor, names: ObjectNames, valueTypes: re
     properties: d.resources.map((r, i): OptionalKind<PropertySignatureStructure> => ({
       name: r.identifier,
       isReadonly: true,
-      docs: [resourceDoc(r)],
+      docs: [`${DOC}${i}`],
       type: `Res<${resTypeArgs(r, valueTypes[i]!)}>`,
     })),
   };
+}
+
+/**
+ * Resource docs are most of a schema's text: the structure printer gets a placeholder each,
+ * and the JSDoc block is written here, as the printer would, at the interface's indentation.
+ */
+function spliceResourceDocs(printed: string, d: ObjectDescriptor): string {
+  return printed.replace(new RegExp(`/\\*\\* ${DOC}(\\d+) \\*/`, 'g'), (_, i: string) => {
+    const lines = resourceDoc(d.resources[Number(i)]!).split('\n');
+    return `/**\n${lines.map((l) => (l === '' ? '   *' : `   * ${l}`)).join('\n')}\n   */`;
+  });
 }
 
 function resTypeArgs(r: ResourceDescriptor, value: string): string {

@@ -47,13 +47,10 @@ const parser = new XMLParser({
   ignorePiTags: true,
   trimValues: false,
   cdataPropName: '#cdata',
-  captureMetaData: true,
   // Callbacks get a matcher instead of a path string built for every tag (measured: 10% of parsing).
   jPath: false,
   isArray: (name) => name === 'Object' || name === 'Item',
 });
-// Typed as the boxed Symbol in fast-xml-parser's declarations; it is a symbol.
-const meta = XMLParser.getMetaDataSymbol() as unknown as symbol;
 
 type Node = Record<string | symbol, unknown>;
 
@@ -89,20 +86,33 @@ export function parseXml(file: string, original: string): ParseResult {
       },
     };
   }
-  const objects = (root['Object'] as unknown[]).filter(isNode).map((o): RawObject => {
+  // Offsets (for diagnostics' lines) are found when first asked for, by scanning the text:
+  // the parser's own position capture costs a third of parsing, and lines are rarely needed.
+  let tags: TagPositions | undefined;
+  const positions = (): TagPositions => (tags ??= scanTags(text));
+  const objects = (root['Object'] as unknown[]).map((o, k): RawObject | undefined => {
+    if (!isNode(o)) return undefined;
     const resources = o['Resources'];
-    const rawItems = isNode(resources) && Array.isArray(resources['Item']) ? resources['Item'] : [];
+    const rawItems: unknown[] = isNode(resources) && Array.isArray(resources['Item']) ? resources['Item'] : [];
     return {
       objectType: attr(o, '@ObjectType'),
       fields: leafFields(o),
-      offset: offsetOf(o),
-      items: rawItems.filter(isNode).map((item) => ({ id: attr(item, '@ID'), fields: leafFields(item), offset: offsetOf(item) })),
+      get offset() {
+        return positions().objects[k] ?? 0;
+      },
+      items: rawItems.flatMap((item, j): RawItem[] => (isNode(item) ? [{
+        id: attr(item, '@ID'),
+        fields: leafFields(item),
+        get offset() {
+          return positions().itemsOf(k)[j] ?? positions().objects[k] ?? 0;
+        },
+      }] : [])),
     };
   });
   return {
     ok: true,
     xml: {
-      objects,
+      objects: objects.filter((o): o is RawObject => o !== undefined),
       schemaLocation: attr(root, '@xsi:noNamespaceSchemaLocation'),
       hasDoctype,
       lineAt,
@@ -118,9 +128,21 @@ function isNode(x: unknown): x is Node {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function offsetOf(node: Node): number {
-  const m = node[meta] as { startIndex?: number } | undefined;
-  return m?.startIndex ?? 0;
+interface TagPositions {
+  readonly objects: readonly number[];
+  /** Offsets of the <Item> tags inside object k, in document order. */
+  itemsOf(k: number): readonly number[];
+}
+
+/** Where the <Object> and <Item> elements start, comments and CDATA skipped (blanked, offsets kept). */
+function scanTags(text: string): TagPositions {
+  const clean = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (m) => ' '.repeat(m.length));
+  const objects = [...clean.matchAll(/<Object\b/g)].map((m) => m.index);
+  const items = [...clean.matchAll(/<Item\b/g)].map((m) => m.index);
+  return {
+    objects,
+    itemsOf: (k) => items.filter((i) => i > (objects[k] ?? -1) && i < (objects[k + 1] ?? Infinity)),
+  };
 }
 
 function attr(node: Node, name: string): string | undefined {

@@ -3,8 +3,7 @@
  * first, which then replaces the output folder in two renames. A run that fails at any
  * point leaves the output folder as it was.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFile } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CodegenError } from './diagnostics.js';
 
@@ -52,7 +51,11 @@ export class OutputWriter {
       mkdirSync(parent, { recursive: true });
       this.#dirs.add(parent);
     }
-    this.#pending.push(writeFile(target, content).catch((e: Error) => void (this.#failure ??= e)));
+    // The callback API: the promise one costs the main thread a FileHandle per file.
+    this.#pending.push(new Promise<void>((resolve) => writeFile(target, content, (e) => {
+      if (e) this.#failure ??= e;
+      resolve();
+    })));
   }
 
   async commit(): Promise<void> {
