@@ -13,20 +13,10 @@ import { parsePath } from '../../runtime/model/path.js';
 import { Device } from '../../registry/index.js';
 import { cleanup, client, device, FakeServer } from './helpers.js';
 import { TestObject, testDescriptor } from './fixtures.js';
+import { mulberry32 as rng } from '../helpers/seeded-random.js';
 
 after(cleanup);
 
-/** mulberry32: small, seeded, good enough to vary inputs reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALLOWED = new Set(['2.01', '2.02', '2.04', '2.05', '4.00', '4.01', '4.02', '4.04', '4.05', '4.06', '4.13', '4.15']);
 

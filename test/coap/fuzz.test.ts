@@ -7,20 +7,10 @@ import { CoapEndpoint } from '../../runtime/coap/endpoint.js';
 import type { CoapMessage, CoapOption } from '../../runtime/coap/message.js';
 import { OptionNumber as O, encodeUint } from '../../runtime/coap/options.js';
 import { ManualClock, MemoryTransport, closeAll, udpEndpoint, until } from './helpers.js';
+import { mulberry32 as prng } from '../helpers/seeded-random.js';
 
 after(closeAll);
 
-/** mulberry32: a small seeded PRNG so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.COAP_FUZZ_SEED ?? 20261125);
 const COUNT = 100_000;

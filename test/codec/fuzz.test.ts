@@ -13,22 +13,13 @@ import type { ObjectNode } from '../../runtime/model/node.js';
 import { descriptors } from './fixtures/descriptors.js';
 import { accessControlTlv, deviceInstance, deviceLwm2mJson, deviceSenmlJson, deviceTlv } from './fixtures/device-example.js';
 import { objectOf } from './fixtures/arbitraries.js';
+import { xorshift32 as rng } from '../helpers/seeded-random.js';
 
 const PER_DECODER = 100_000;
 const opts = { resolve: objectResolver(descriptors) };
 const T = 32769;
 const enc = new TextEncoder();
 
-/** xorshift32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s;
-  };
-}
 
 const PATHS: LwM2MPath[] = ['/3', '/3/0', '/3/0/0', '/3/0/6', '/3/0/6/1', '/3/0/9', '/3/0/13', '/3/0/22/0', '/2', '/2/0',
   `/${T}`, `/${T}/0`, `/${T}/0/4`, `/${T}/0/10`, `/${T}/0/16`, `/${T}/0/17/0`, `/${T}/0/6`, `/${T}/0/14`].map(parsePath);

@@ -14,6 +14,7 @@ import { parseCertificateRequest, parseCertificateVerify, parseRpkCertificate, p
 import { parseAlert } from '../../runtime/dtls/alert.js';
 import { MemoryHub } from './helpers/memory-link.js';
 import { KEY, KEYS } from './helpers/pair.js';
+import { xorshift32 as rng } from '../helpers/seeded-random.js';
 
 const SEED = Number(process.env.DTLS_FUZZ_SEED ?? 0x5eed1234);
 const ENDPOINT_INPUTS = 100_000;
@@ -21,16 +22,6 @@ const PARSER_INPUTS = 50_000;
 // An upper bound for a loaded CI machine; about 3 s when the machine is idle.
 const BUDGET_MS = 25_000;
 
-/** xorshift32: small, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  };
-}
 
 function mutate(next: () => number, d: Uint8Array, corpus: readonly Uint8Array[]): Uint8Array {
   const r = (n: number): number => next() % Math.max(1, n);
