@@ -61,7 +61,6 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
   readonly #now: () => number;
   #coap: CoapEndpoint | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
-  readonly #clients = new Map<string, RemoteClient>();
   readonly #queue: QueueMode;
 
   constructor(options: LwM2MServerOptions = {}) {
@@ -98,14 +97,12 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
     return this.#endpoint().address();
   }
 
-  /** Device management of one endpoint; the handle looks the registration up on each call. */
+  /**
+   * Device management of one endpoint. The handle is light and holds no state of its own: it
+   * looks the registration up on each call, so it stays valid across re-registrations.
+   */
   client(endpoint: string): RemoteClient {
-    let c = this.#clients.get(endpoint);
-    if (c === undefined) {
-      c = new RemoteClient(endpoint, { coap: this.#endpoint(), store: this.store, registry: this.registry, timeoutMs: this.#options.requestTimeoutMs ?? 30_000, queue: this.#queue });
-      this.#clients.set(endpoint, c);
-    }
-    return c;
+    return new RemoteClient(endpoint, { coap: this.#endpoint(), store: this.store, registry: this.registry, timeoutMs: this.#options.requestTimeoutMs ?? 30_000, queue: this.#queue });
   }
 
   async #onRequest(req: IncomingRequest): Promise<OutgoingResponse> {
@@ -126,7 +123,6 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
         },
         deregistered: (r) => {
           this.#log.info({ endpoint: r.endpoint, id: r.id }, 'deregistered');
-          this.#clients.delete(r.endpoint);
           this.#queue.forget(r.endpoint);
           this.#emit('deregistered', r);
         },
@@ -139,7 +135,6 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
     try {
       for (const r of await this.store.removeExpired(this.#now())) {
         this.#log.info({ endpoint: r.endpoint, id: r.id }, 'registration expired');
-        this.#clients.delete(r.endpoint);
         this.#queue.forget(r.endpoint);
         this.#emit('expired', r);
       }
