@@ -28,6 +28,10 @@ export function formatCoreLinks(links: readonly CoreLink[]): string {
       else if (typeof v === 'number') {
         if (!Number.isFinite(v)) throw new CodecError('E_UNREPRESENTABLE', `link attribute ${name}=${v} is not a finite number`);
         out += ';' + name + '=' + String(v);
+      } else if (NUMBER.test(v) && String(Number(v)) !== v) {
+        // A decimal the number type would change ("1.0", "1.10": ver values) goes bare, as LwM2M
+        // 1.1 writes ver; it reads back as the same string, so the round trip holds.
+        out += ';' + name + '=' + v;
       } else out += ';' + name + '="' + v.replace(/[\\"]/g, (c) => '\\' + c) + '"';
     }
   }

@@ -75,6 +75,9 @@ test('CoRE link format: attributes, quoting, numbers, value-less attributes', ()
   ]);
   assert.equal(text(encodeCoreLinks(links)), payload);
   assert.deepEqual(parseCoreLinks('</a>;v=1.10;s="a\\"b"'), [{ target: '/a', attributes: { v: '1.10', s: 'a"b' } }], '1.10 stays text: it would not read back');
+  // Versions a number would change are written bare, as LwM2M 1.1 writes ver, and read back the same.
+  assert.equal(text(encodeCoreLinks([{ target: '/3', attributes: { ver: '1.0' } }, { target: '/4', attributes: { ver: '1.10', rt: 'x' } }])), '</3>;ver=1.0,</4>;ver=1.10;rt="x"');
+  assert.deepEqual(parseCoreLinks('</3>;ver=1.0'), [{ target: '/3', attributes: { ver: '1.0' } }]);
   assert.deepEqual(parseCoreLinks(''), []);
   assert.deepEqual(parseCoreLinks('</a>,\n </b>'), [{ target: '/a', attributes: {} }, { target: '/b', attributes: {} }]);
   for (const bad of ['/a', '</a', '</a>;', '</a>;x="y', '</a>x', '</a>;=1', '</a>,']) assert.throws(() => parseCoreLinks(bad), (e) => e instanceof CodecError && (e.code === 'E_SYNTAX' || e.code === 'E_TRUNCATED'), bad);
