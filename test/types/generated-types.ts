@@ -5,6 +5,7 @@
  */
 import { Device, LwM2MServer, Location, type DeviceSchema } from '../../registry/index.js';
 import type { InstanceValues, RemoteInstance, RemoteObject } from '../../runtime/genv1/index.js';
+import type { LwM2MServer as Server } from '../../runtime/server/index.js';
 
 declare const dev: RemoteInstance<DeviceSchema>;
 declare function objectOf<S>(type: { readonly schema?: S }): RemoteObject<S>;
@@ -50,6 +51,19 @@ export async function serverSide(): Promise<void> {
   const location = objectOf(Location).instance(0);
   const lat: number = await location.latitude.read();
   void lat;
+}
+
+/** The same through the real server API, as DESIGN.md shows it. */
+export async function throughTheServer(server: Server): Promise<void> {
+  const dev = server.client('urn:dev:1').object(Device).instance(0);
+  const level: number = await dev.batteryLevel.read();
+  await dev.reboot.execute();
+  await dev.batteryLevel.observe({ pmin: 10, gt: 80 }, (v: number) => void v);
+  void level;
+  // @ts-expect-error Manufacturer is read-only
+  await dev.manufacturer.write('x');
+  // @ts-expect-error gt/lt/st belong to numeric resources
+  await dev.manufacturer.observe({ gt: 1 }, () => {});
 }
 
 export function clientSide(): void {
