@@ -13,3 +13,12 @@ export function formatCandidates(r: Pick<Registration, 'lwm2mVersion' | 'objects
   const listed = r.objects.contentFormats.filter((f) => preferred.includes(f));
   return [...new Set([...listed.sort((a, b) => preferred.indexOf(a) - preferred.indexOf(b)), ...preferred.filter((f) => f !== ContentFormat.LWM2M_CBOR || r.lwm2mVersion === '1.2')])];
 }
+
+/**
+ * The SenML format of composite operations (1.1+): the first SenML format of the candidates
+ * above, so a client that listed only SenML JSON gets JSON. Undefined for a 1.0 client.
+ */
+export function compositeFormat(r: Pick<Registration, 'lwm2mVersion' | 'objects'>): number | undefined {
+  if (r.lwm2mVersion === '1.0') return undefined;
+  return formatCandidates(r).find((f) => f === ContentFormat.SENML_CBOR || f === ContentFormat.SENML_JSON);
+}

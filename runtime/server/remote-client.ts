@@ -1,9 +1,9 @@
 /**
  * Device management of one registered client, by path: Read, Discover, Write, Write-Attributes,
- * Execute, Create, Delete and Observe, encoded and decoded with the object versions the client
+ * Execute, Create, Delete, Observe, Read-Composite and Write-Composite, encoded and decoded with the object versions the client
  * registered. The typed handles of remote-handles.ts are a layer over these calls.
  */
-import { decode, encode } from '../codec/codec.js';
+import { decode, decodeRecords, encode, encodeCompositeRequest, encodeRecords } from '../codec/codec.js';
 import { CodecError } from '../codec/codec-error.js';
 import { ContentFormat } from '../codec/content-format.js';
 import { decodeCoreLinks } from '../codec/core-link.js';
@@ -12,14 +12,17 @@ import type { CoapEndpoint } from '../coap/endpoint.js';
 import { CoapError } from '../coap/errors.js';
 import type { CoapResponse, RequestInit } from '../coap/request.js';
 import type { Registry } from '../../registry/create-registry.js';
+import { ModelError } from '../model/model-error.js';
 import { objectNode, type LwM2MNode } from '../model/node.js';
+import { nodeToRecords, recordsToNode } from '../model/node-records.js';
 import { objectResolver, type ObjectResolver } from '../model/object-resolver.js';
-import { formatPath, parsePath, type LwM2MPath } from '../model/path.js';
-import type { CoreLink } from '../model/values.js';
+import { formatPath, isPathPrefix, parsePath, pathLevel, type LwM2MPath } from '../model/path.js';
+import type { LwM2MRecord } from '../model/record.js';
+import type { CoreLink, ResourceValue } from '../model/values.js';
 import type { Attributes, NumericAttributes, BooleanAttributes } from '../genv1/attributes.js';
 import type { ObjectType } from '../genv1/define-object.js';
 import type { RemoteObject } from '../genv1/remote.js';
-import { formatCandidates } from './format-choice.js';
+import { compositeFormat, formatCandidates } from './format-choice.js';
 import type { QueueMode } from './queue-mode.js';
 import { remoteObject } from './remote-handles.js';
 import type { Registration } from './registration.js';
@@ -37,6 +40,15 @@ export interface RemoteContext {
 }
 
 export type AnyAttributes = Attributes & NumericAttributes & BooleanAttributes;
+
+/** A path of a composite operation: "/3/0/9", a parsed path, or a typed handle (it has `path`). */
+export type CompositePath = string | LwM2MPath | { readonly path: string };
+
+/**
+ * What Write-Composite writes at one path: a value at a resource or resource-instance path,
+ * a Map of resource-instance id to value at a multiple resource's path, or a node tree.
+ */
+export type CompositeValue = ResourceValue | ReadonlyMap<number, ResourceValue> | LwM2MNode;
 
 export interface ClientObservationHandle {
   cancel(): Promise<void>;
@@ -62,10 +74,11 @@ export class RemoteClient {
     return r;
   }
 
-  async read(path: string | LwM2MPath): Promise<LwM2MNode> {
+  /** `format` asks for that Content-Format only (a 4.06 is then an error); else the registration's candidates in turn. */
+  async read(path: string | LwM2MPath, options: { format?: number } = {}): Promise<LwM2MNode> {
     const p = toPath(path);
     const r = await this.registration();
-    return this.withFormats(r, async (format) => {
+    return this.withFormats(r, options.format, async (format) => {
       const res = await this.send(r, { method: 'GET', path: pathOf(r, p), accept: format });
       if (res.code === 0x86 /* 4.06 */) return undefined;
       expectCode(res, 0x45, 'Read', p);
@@ -73,11 +86,11 @@ export class RemoteClient {
     });
   }
 
-  /** Write replaces (PUT) by default; `replace: false` is a partial update (POST). */
-  async write(path: string | LwM2MPath, node: LwM2MNode, options: { replace?: boolean } = {}): Promise<void> {
+  /** Write replaces (PUT) by default; `replace: false` is a partial update (POST). `format` overrides the registration's choice. */
+  async write(path: string | LwM2MPath, node: LwM2MNode, options: { replace?: boolean; format?: number } = {}): Promise<void> {
     const p = toPath(path);
     const r = await this.registration();
-    const format = formatCandidates(r)[0]!;
+    const format = options.format ?? formatCandidates(r)[0]!;
     const payload = this.encode(r, p, node, format);
     const res = await this.send(r, { method: options.replace === false ? 'POST' : 'PUT', path: pathOf(r, p), contentFormat: format, payload });
     expectCode(res, 0x44, 'Write', p);
@@ -163,8 +176,68 @@ export class RemoteClient {
     };
   }
 
-  private async withFormats<T>(r: Registration, attempt: (format: number) => Promise<T | undefined>): Promise<T> {
-    const candidates = formatCandidates(r);
+  /**
+   * Read-Composite: one FETCH on the client's root with the paths as a SenML body. The answer's
+   * records are split back per requested path, keyed as formatPath writes it ("/3/0/9"); a path
+   * the client left out (absent, or not readable) has no entry. `format` sets Accept (SenML CBOR
+   * or JSON by the registration otherwise); the body is SenML in the same format when it can be.
+   */
+  async readComposite(paths: readonly CompositePath[], options: { format?: number } = {}): Promise<Map<string, LwM2MNode>> {
+    const ps = paths.map(compositePath);
+    if (ps.length === 0) throw new ServerError('E_ARGUMENT', 'Read-Composite needs at least one path');
+    const r = await this.registration();
+    const senml = this.compositeFormatOf(r, 'Read-Composite');
+    const accept = options.format ?? senml;
+    const body = accept === ContentFormat.SENML_JSON || accept === ContentFormat.SENML_CBOR ? accept : senml;
+    const res = await this.send(r, { method: 'FETCH', path: rootOf(r), contentFormat: body, accept, payload: encodeCompositeRequest(body, ps) });
+    expectCode(res, 0x45, 'Read-Composite', ps.map(formatPath).join(','));
+    let records: LwM2MRecord[];
+    const out = new Map<string, LwM2MNode>();
+    try {
+      records = decodeRecords(res.contentFormat ?? accept, res.payload, { resolve: this.resolver(r) });
+      for (const p of ps) {
+        const under = records.filter((rec) => isPathPrefix(p, rec.path));
+        if (under.length > 0) out.set(formatPath(p), recordsToNode(p, under, this.resolver(r)));
+      }
+    } catch (e) {
+      if (e instanceof CodecError || e instanceof ModelError) throw new ServerError('E_CLIENT_PAYLOAD', `Read-Composite on ${this.endpoint}: ${e.message}`);
+      throw e;
+    }
+    return out;
+  }
+
+  /**
+   * Write-Composite: one iPATCH on the client's root with every value as a record. The client
+   * checks all of them before storing any. `format` picks the body's format (SenML CBOR or
+   * JSON, LwM2M CBOR for 1.2); by default SenML as the registration prefers.
+   */
+  async writeComposite(values: Readonly<Record<string, CompositeValue>> | ReadonlyMap<string | LwM2MPath, CompositeValue>, options: { format?: number } = {}): Promise<void> {
+    const entries = values instanceof Map ? [...(values as ReadonlyMap<string | LwM2MPath, CompositeValue>)] : Object.entries(values as Readonly<Record<string, CompositeValue>>);
+    const records: LwM2MRecord[] = [];
+    for (const [key, v] of entries) for (const rec of compositeRecords(toPath(key), v)) records.push(rec);
+    if (records.length === 0) throw new ServerError('E_ARGUMENT', 'Write-Composite needs at least one value');
+    const r = await this.registration();
+    const format = options.format ?? this.compositeFormatOf(r, 'Write-Composite');
+    let payload: Uint8Array;
+    try {
+      payload = encodeRecords(format, records, { resolve: this.resolver(r) });
+    } catch (e) {
+      if (e instanceof CodecError || e instanceof ModelError) throw new ServerError('E_ARGUMENT', `Write-Composite on ${this.endpoint}: ${e.message}`);
+      throw e;
+    }
+    const res = await this.send(r, { method: 'iPATCH', path: rootOf(r), contentFormat: format, payload });
+    expectCode(res, 0x44, 'Write-Composite', records.map((x) => formatPath(x.path)).join(','));
+  }
+
+  /** Composite operations exist from LwM2M 1.1 on: a 1.0 client is refused before anything is sent. */
+  private compositeFormatOf(r: Registration, operation: string): number {
+    const f = compositeFormat(r);
+    if (f === undefined) throw new ServerError('E_ARGUMENT', `${operation}: ${this.endpoint} registered as LwM2M ${r.lwm2mVersion}; composite operations need 1.1 or later`);
+    return f;
+  }
+
+  private async withFormats<T>(r: Registration, forced: number | undefined, attempt: (format: number) => Promise<T | undefined>): Promise<T> {
+    const candidates = forced === undefined ? formatCandidates(r) : [forced];
     for (const f of candidates) {
       const out = await attempt(f);
       if (out !== undefined) return out;
@@ -218,6 +291,33 @@ export class RemoteClient {
   }
 }
 
+function compositePath(p: CompositePath): LwM2MPath {
+  return typeof p === 'object' && 'path' in p ? toPath(p.path) : toPath(p);
+}
+
+function isNode(v: CompositeValue): v is LwM2MNode {
+  return typeof v === 'object' && v !== null && !(v instanceof Map) && 'kind' in v && typeof (v as { kind: unknown }).kind === 'string';
+}
+
+/** The records of one Write-Composite entry; shapes that cannot fit the path are E_ARGUMENT. */
+function compositeRecords(p: LwM2MPath, v: CompositeValue): LwM2MRecord[] {
+  const level = pathLevel(p);
+  if (isNode(v)) {
+    try {
+      return nodeToRecords(p, v);
+    } catch (e) {
+      if (e instanceof ModelError) throw new ServerError('E_ARGUMENT', `Write-Composite ${formatPath(p)}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (v instanceof Map) {
+    if (level !== 'resource') throw new ServerError('E_ARGUMENT', `Write-Composite ${formatPath(p)}: a Map of resource instances goes at a resource path`);
+    return [...(v as ReadonlyMap<number, ResourceValue>)].map(([ri, value]) => ({ path: { ...p, resourceInstanceId: ri }, value }));
+  }
+  if (level !== 'resource' && level !== 'resourceInstance') throw new ServerError('E_ARGUMENT', `Write-Composite ${formatPath(p)}: a single value goes at a resource or resource-instance path`);
+  return [{ path: p, value: v as ResourceValue }];
+}
+
 function toPath(path: string | LwM2MPath): LwM2MPath {
   if (typeof path !== 'string') return path;
   try {
@@ -227,17 +327,22 @@ function toPath(path: string | LwM2MPath): LwM2MPath {
   }
 }
 
-/** The CoAP path of an LwM2M path under the client's alternate path, if it has one. */
-function pathOf(r: Registration, p: LwM2MPath): string[] {
-  const root = r.objects.rootPath === '/' ? [] : r.objects.rootPath.split('/').filter((s) => s !== '');
-  return [...root, ...formatPath(p).split('/').filter((s) => s !== '')];
+/** The client's root: "/" or the alternate path it announced. Composite operations go there. */
+function rootOf(r: Registration): string[] {
+  return r.objects.rootPath === '/' ? [] : r.objects.rootPath.split('/').filter((s) => s !== '');
 }
 
-function expectCode(res: CoapResponse, code: number, operation: string, p: LwM2MPath): void {
+/** The CoAP path of an LwM2M path under the client's alternate path, if it has one. */
+function pathOf(r: Registration, p: LwM2MPath): string[] {
+  return [...rootOf(r), ...formatPath(p).split('/').filter((s) => s !== '')];
+}
+
+function expectCode(res: CoapResponse, code: number, operation: string, p: LwM2MPath | string): void {
   if (res.code === code) return;
   const text = codeText(res.code);
   const reason = res.payload.length > 0 && res.payload.length < 256 ? `: ${new TextDecoder().decode(res.payload)}` : '';
-  throw new ServerError('E_CLIENT_RESPONSE', `${operation} ${formatPath(p)} answered ${text}${reason}`, text);
+  const where = typeof p === 'string' ? p : formatPath(p);
+  throw new ServerError('E_CLIENT_RESPONSE', `${operation} ${where.length > 120 ? `${where.slice(0, 117)}...` : where} answered ${text}${reason}`, text);
 }
 
 function unreachable(e: unknown, endpoint: string, operation: string, p: LwM2MPath): Error {
