@@ -8,3 +8,5 @@ export type { RegisteredObject, RegisteredObjects } from './registered-objects.j
 export { defaultObjectVersion, parseRegisteredObjects } from './registered-objects.js';
 export { parseRegisterParams, parseUpdateParams, supportedVersions, type Lwm2mVersion, type RegistrationParams, type UpdateParams } from './registration-params.js';
 export { ServerError, type ServerErrorCode } from './server-error.js';
+export { MemorySecurityStore, type EndpointCredentials, type EndpointSecurity, type SecurityStore } from './security-store.js';
+export { createServerDtlsTransport, type ServerDtlsOptions } from './dtls-transport.js';

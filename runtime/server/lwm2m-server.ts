@@ -12,19 +12,30 @@ import { silentLogger, type Logger } from '../coap/logger.js';
 import type { IncomingRequest, OutgoingResponse } from '../coap/request.js';
 import type { DatagramTransport, PeerAddress } from '../transport/datagram-transport.js';
 import { UdpTransport } from '../transport/udp.js';
+import { createServerDtlsTransport, type ServerDtlsOptions } from './dtls-transport.js';
 import { handleRegistration } from './registration-interface.js';
 import type { Registration } from './registration.js';
 import { QueueMode } from './queue-mode.js';
 import { MemoryRegistrationStore, type RegistrationStore } from './registration-store.js';
 import { RemoteClient } from './remote-client.js';
+import type { SecurityStore } from './security-store.js';
+import { ServerError } from './server-error.js';
 
 export interface LwM2MServerOptions {
-  /** UDP port to listen on; 5683 by default, 0 for any. Ignored when `transport` is given. */
+  /** UDP port to listen on; 5683 by default (5684 with `dtls`), 0 for any. Ignored when `transport` is given. */
   readonly port?: number;
   /** Local address; 127.0.0.1 by default. */
   readonly address?: string;
-  /** A transport of your own (DTLS, or UDP bound elsewhere). */
+  /** A transport of your own (a DTLS server you built, or UDP bound elsewhere). */
   readonly transport?: DatagramTransport;
+  /**
+   * Per endpoint name: its DTLS credentials and whether NoSec is allowed. With it, a Register
+   * whose DTLS identity is not the endpoint's, or a plain one where NoSec is not allowed, is
+   * refused with 4.03. Without it, any identity (or none) may register as any endpoint.
+   */
+  readonly securityStore?: SecurityStore;
+  /** Listen on DTLS (coaps) with the credentials of `securityStore`, which it needs. */
+  readonly dtls?: ServerDtlsOptions;
   readonly store?: RegistrationStore;
   /** Object descriptors of the objects clients may register; the core objects by default. */
   readonly registry?: Registry;
@@ -65,6 +76,8 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
 
   constructor(options: LwM2MServerOptions = {}) {
     super();
+    if (options.dtls !== undefined && options.securityStore === undefined) throw new ServerError('E_ARGUMENT', 'the dtls option needs a securityStore');
+    if (options.dtls !== undefined && options.transport !== undefined) throw new ServerError('E_ARGUMENT', 'give either dtls or transport, not both');
     this.#options = options;
     this.store = options.store ?? new MemoryRegistrationStore();
     this.registry = options.registry ?? coreRegistry;
@@ -78,12 +91,24 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
 
   async start(): Promise<void> {
     if (this.#coap) return;
-    const transport = this.#options.transport ?? (await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? 5683 }));
+    const transport = this.#options.transport ?? (await this.#bind());
     const coap = new CoapEndpoint({ maxPeers: 1_000_000, ...this.#options.coap, transport, logger: this.#log });
     coap.onRequest((req) => this.#onRequest(req));
     this.#coap = coap;
     this.#expiryTimer = setInterval(() => void this.#expire(), this.#options.expiryCheckMs ?? 1000);
     this.#expiryTimer.unref();
+  }
+
+  async #bind(): Promise<DatagramTransport> {
+    const { dtls, securityStore } = this.#options;
+    const udp = await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? (dtls ? 5684 : 5683) });
+    if (dtls === undefined || securityStore === undefined) return udp;
+    try {
+      return createServerDtlsTransport(udp, securityStore, dtls, this.#log);
+    } catch (e) {
+      await udp.close();
+      throw e;
+    }
   }
 
   async stop(): Promise<void> {
@@ -110,6 +135,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
       store: this.store,
       now: this.#now,
       log: this.#log,
+      ...(this.#options.securityStore ? { security: this.#options.securityStore } : {}),
       events: {
         registered: (r, replaced) => {
           this.#log.info({ endpoint: r.endpoint, id: r.id, lifetime: r.lifetime, lwm2m: r.lwm2mVersion, binding: r.binding, objects: r.objects.objects.map((o) => `/${o.id}@${o.version}`) }, 'registered');

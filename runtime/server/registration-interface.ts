@@ -8,10 +8,13 @@ import { ResponseCode } from '../coap/codes.js';
 import type { Logger } from '../coap/logger.js';
 import { OptionNumber, stringOption } from '../coap/options.js';
 import type { IncomingRequest, OutgoingResponse } from '../coap/request.js';
+import { describeIdentity } from './endpoint-identity.js';
 import { parseRegisteredObjects } from './registered-objects.js';
+import { checkRegister, checkSameClient } from './registration-access.js';
 import type { Registration } from './registration.js';
 import { parseRegisterParams, parseUpdateParams } from './registration-params.js';
 import type { RegistrationStore } from './registration-store.js';
+import type { SecurityStore } from './security-store.js';
 import { ServerError } from './server-error.js';
 
 export interface RegistrationEvents {
@@ -25,11 +28,13 @@ export interface RegistrationContext {
   readonly now: () => number;
   readonly log: Logger;
   readonly events: RegistrationEvents;
+  /** Which DTLS identity may register as which endpoint, and where NoSec is allowed; unchecked when absent. */
+  readonly security?: SecurityStore;
 }
 
 const LINK_FORMAT = 40;
 const MAX_PAYLOAD = 64 * 1024;
-const coapCode: Record<string, number> = { '4.00': ResponseCode.BadRequest, '4.04': ResponseCode.NotFound, '4.12': ResponseCode.PreconditionFailed };
+const coapCode: Record<string, number> = { '4.00': ResponseCode.BadRequest, '4.03': ResponseCode.Forbidden, '4.04': ResponseCode.NotFound, '4.12': ResponseCode.PreconditionFailed };
 
 /** Answers a request under /rd; undefined when the path is not the registration interface. */
 export async function handleRegistration(req: IncomingRequest, ctx: RegistrationContext): Promise<OutgoingResponse | undefined> {
@@ -41,11 +46,11 @@ export async function handleRegistration(req: IncomingRequest, ctx: Registration
     }
     const id = req.path[1]!;
     if (req.method === 'POST') return await update(id, req, ctx);
-    if (req.method === 'DELETE') return await deregister(id, ctx);
+    if (req.method === 'DELETE') return await deregister(id, req, ctx);
     return { code: ResponseCode.MethodNotAllowed };
   } catch (e) {
     if (!(e instanceof ServerError)) throw e;
-    ctx.log.warn({ peer: req.peer, path: `/${req.path.join('/')}`, query: req.query, code: e.code }, `registration refused: ${e.message}`);
+    ctx.log.warn({ peer: req.peer, identity: describeIdentity(req.identity), path: `/${req.path.join('/')}`, query: req.query, code: e.code }, `registration refused: ${e.message}`);
     return { code: coapCode[e.coapCode] ?? ResponseCode.BadRequest, payload: e.message, contentFormat: 0 };
   }
 }
@@ -65,6 +70,7 @@ function payloadText(req: IncomingRequest): string {
 
 async function register(req: IncomingRequest, ctx: RegistrationContext): Promise<OutgoingResponse> {
   const params = parseRegisterParams(req.query);
+  await checkRegister(params.endpoint, req.identity, ctx.security);
   const objects = parseRegisteredObjects(payloadText(req), params.lwm2mVersion);
   const now = ctx.now();
   const registration: Registration = {
@@ -85,6 +91,9 @@ async function register(req: IncomingRequest, ctx: RegistrationContext): Promise
 async function update(id: string, req: IncomingRequest, ctx: RegistrationContext): Promise<OutgoingResponse> {
   const previous = await ctx.store.get(id);
   if (previous === undefined) throw new ServerError('E_REG_UNKNOWN', `no registration ${id}`);
+  checkSameClient(previous, req.identity);
+  // The store may have changed since the Register (credentials revoked, NoSec withdrawn).
+  await checkRegister(previous.endpoint, req.identity, ctx.security);
   const params = parseUpdateParams(req.query, previous.lwm2mVersion);
   const text = payloadText(req);
   const now = ctx.now();
@@ -102,7 +111,10 @@ async function update(id: string, req: IncomingRequest, ctx: RegistrationContext
   return { code: ResponseCode.Changed };
 }
 
-async function deregister(id: string, ctx: RegistrationContext): Promise<OutgoingResponse> {
+async function deregister(id: string, req: IncomingRequest, ctx: RegistrationContext): Promise<OutgoingResponse> {
+  const existing = await ctx.store.get(id);
+  if (existing === undefined) throw new ServerError('E_REG_UNKNOWN', `no registration ${id}`);
+  checkSameClient(existing, req.identity);
   const r = await ctx.store.remove(id);
   if (r === undefined) throw new ServerError('E_REG_UNKNOWN', `no registration ${id}`);
   ctx.events.deregistered(r);

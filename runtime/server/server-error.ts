@@ -6,6 +6,11 @@ export type ServerErrorCode =
   | 'E_REG_PAYLOAD'
   /** The client asks for an LwM2M version this server does not speak (4.12, per Wakaama; clients fall back). */
   | 'E_REG_VERSION'
+  /**
+   * The client's DTLS identity may not register as this endpoint, a registration is addressed
+   * by a client other than the one that made it, or NoSec is not allowed for the endpoint (4.03).
+   */
+  | 'E_REG_FORBIDDEN'
   /** Update or De-register for a registration that does not exist (4.04). */
   | 'E_REG_UNKNOWN'
   /** A request to an endpoint that is not registered. */
@@ -25,6 +30,7 @@ const coapCodes: Partial<Record<ServerErrorCode, string>> = {
   E_REG_PAYLOAD: '4.00',
   E_REG_VERSION: '4.12',
   E_REG_UNKNOWN: '4.04',
+  E_REG_FORBIDDEN: '4.03',
 };
 
 export class ServerError extends Error {

@@ -1,0 +1,141 @@
+/**
+ * Per endpoint name, how a client must prove who it is: a DTLS pre-shared key, a raw public
+ * key or an X.509 certificate, and whether plain CoAP (NoSec) is allowed for it. The DTLS
+ * handshake asks the store for keys; the registration interface asks it whether an identity
+ * belongs to the endpoint name a client registers as. Async throughout so that a shared store
+ * (Redis) fits behind the same calls as the in-memory default.
+ */
+import { ServerError } from './server-error.js';
+
+/** The credentials of one endpoint: one DTLS mode (LwM2M Security object modes 0, 1, 2). */
+export type EndpointCredentials =
+  | { readonly mode: 'psk'; readonly identity: string; readonly key: Uint8Array }
+  /** The client's public key: SubjectPublicKeyInfo, DER (see `spkiOf` in runtime/dtls). */
+  | { readonly mode: 'rpk'; readonly publicKey: Uint8Array }
+  /**
+   * A certificate chaining to the DTLS server's trusted roots, whose subject CN is
+   * `commonName`: the endpoint name itself when absent, as LwM2M's certificate mode expects.
+   */
+  | { readonly mode: 'x509'; readonly commonName?: string };
+
+export interface EndpointSecurity {
+  readonly endpoint: string;
+  /** Absent: the endpoint has no DTLS credentials (it may only use NoSec, if allowed). */
+  readonly credentials?: EndpointCredentials;
+  /** Whether this endpoint may register over plain CoAP; false when absent. */
+  readonly allowNoSec?: boolean;
+}
+
+export interface SecurityStore {
+  get(endpoint: string): Promise<EndpointSecurity | undefined>;
+  /** The endpoint whose PSK identity this is: the DTLS handshake takes its key from here. */
+  byPskIdentity(identity: string): Promise<EndpointSecurity | undefined>;
+  /** The endpoint that owns a raw public key (SPKI, DER). */
+  byPublicKey(publicKey: Uint8Array): Promise<EndpointSecurity | undefined>;
+  /** The endpoint expecting an X.509 certificate with this subject CN. */
+  byCommonName(commonName: string): Promise<EndpointSecurity | undefined>;
+  /** Adds or replaces an endpoint's entry; refuses credentials another endpoint already holds. */
+  set(entry: EndpointSecurity): Promise<void>;
+  remove(endpoint: string): Promise<EndpointSecurity | undefined>;
+  all(): Promise<EndpointSecurity[]>;
+}
+
+/** The subject CN a certificate entry expects; undefined for other modes. */
+export function expectedCommonName(entry: EndpointSecurity): string | undefined {
+  return entry.credentials?.mode === 'x509' ? (entry.credentials.commonName ?? entry.endpoint) : undefined;
+}
+
+/** A map key for a credential: each identity, key or CN may belong to one endpoint only. */
+function credentialKey(entry: EndpointSecurity): string | undefined {
+  const c = entry.credentials;
+  if (c === undefined) return undefined;
+  if (c.mode === 'psk') return pskKey(c.identity);
+  if (c.mode === 'rpk') return rpkKey(c.publicKey);
+  return cnKey(expectedCommonName(entry)!);
+}
+const pskKey = (identity: string): string => `psk:${identity}`;
+const rpkKey = (spki: Uint8Array): string => `rpk:${Buffer.from(spki).toString('hex')}`;
+const cnKey = (cn: string): string => `cn:${cn}`;
+
+function validate(entry: EndpointSecurity): EndpointSecurity {
+  if (typeof entry.endpoint !== 'string' || entry.endpoint === '') throw new ServerError('E_ARGUMENT', 'a security entry needs an endpoint name');
+  const c = entry.credentials;
+  if (c === undefined) return { endpoint: entry.endpoint, allowNoSec: entry.allowNoSec === true };
+  let credentials: EndpointCredentials;
+  if (c.mode === 'psk') {
+    if (c.identity === '' || c.key.length === 0) throw new ServerError('E_ARGUMENT', `endpoint ${entry.endpoint}: a PSK needs an identity and a key`);
+    credentials = { mode: 'psk', identity: c.identity, key: new Uint8Array(c.key) };
+  } else if (c.mode === 'rpk') {
+    if (c.publicKey.length === 0) throw new ServerError('E_ARGUMENT', `endpoint ${entry.endpoint}: an RPK entry needs the public key (SPKI, DER)`);
+    credentials = { mode: 'rpk', publicKey: new Uint8Array(c.publicKey) };
+  } else if (c.mode === 'x509') {
+    if (c.commonName === '') throw new ServerError('E_ARGUMENT', `endpoint ${entry.endpoint}: an empty commonName`);
+    credentials = c.commonName === undefined ? { mode: 'x509' } : { mode: 'x509', commonName: c.commonName };
+  } else {
+    throw new ServerError('E_ARGUMENT', `endpoint ${entry.endpoint}: unknown security mode`);
+  }
+  // Copies: a caller changing its buffers later must not change what the store trusts.
+  return { endpoint: entry.endpoint, credentials, allowNoSec: entry.allowNoSec === true };
+}
+
+export class MemorySecurityStore implements SecurityStore {
+  readonly #byEndpoint = new Map<string, EndpointSecurity>();
+  /** credentialKey -> endpoint. */
+  readonly #byCredential = new Map<string, string>();
+
+  constructor(entries: readonly EndpointSecurity[] = []) {
+    for (const e of entries) this.#set(e);
+  }
+
+  async get(endpoint: string): Promise<EndpointSecurity | undefined> {
+    return this.#byEndpoint.get(endpoint);
+  }
+
+  async byPskIdentity(identity: string): Promise<EndpointSecurity | undefined> {
+    return this.#lookup(pskKey(identity));
+  }
+
+  async byPublicKey(publicKey: Uint8Array): Promise<EndpointSecurity | undefined> {
+    return this.#lookup(rpkKey(publicKey));
+  }
+
+  async byCommonName(commonName: string): Promise<EndpointSecurity | undefined> {
+    return this.#lookup(cnKey(commonName));
+  }
+
+  async set(entry: EndpointSecurity): Promise<void> {
+    this.#set(entry);
+  }
+
+  async remove(endpoint: string): Promise<EndpointSecurity | undefined> {
+    const old = this.#byEndpoint.get(endpoint);
+    if (old === undefined) return undefined;
+    this.#byEndpoint.delete(endpoint);
+    const k = credentialKey(old);
+    if (k !== undefined) this.#byCredential.delete(k);
+    return old;
+  }
+
+  async all(): Promise<EndpointSecurity[]> {
+    return [...this.#byEndpoint.values()];
+  }
+
+  #lookup(key: string): EndpointSecurity | undefined {
+    const endpoint = this.#byCredential.get(key);
+    return endpoint === undefined ? undefined : this.#byEndpoint.get(endpoint);
+  }
+
+  #set(raw: EndpointSecurity): void {
+    const entry = validate(raw);
+    const k = credentialKey(entry);
+    const holder = k === undefined ? undefined : this.#byCredential.get(k);
+    if (holder !== undefined && holder !== entry.endpoint) {
+      throw new ServerError('E_ARGUMENT', `endpoint ${entry.endpoint}: these credentials already belong to endpoint ${holder}`);
+    }
+    const old = this.#byEndpoint.get(entry.endpoint);
+    const oldKey = old === undefined ? undefined : credentialKey(old);
+    if (oldKey !== undefined) this.#byCredential.delete(oldKey);
+    this.#byEndpoint.set(entry.endpoint, entry);
+    if (k !== undefined) this.#byCredential.set(k, entry.endpoint);
+  }
+}
