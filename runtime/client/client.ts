@@ -6,6 +6,7 @@
  */
 import type { ObjectDescriptor } from '../../registry/descriptor.js';
 import { CoapEndpoint } from '../coap/endpoint.js';
+import { type Clock, systemClock } from '../coap/clock.js';
 import { type Logger, silentLogger } from '../coap/logger.js';
 import type { TransmissionParameters } from '../coap/parameters.js';
 import type { ObjectInstance } from '../genv1/object-instance.js';
@@ -23,6 +24,8 @@ import { instancesFromConfig, readServerAccounts, type ServerConfig } from './se
 import { TypedEmitter } from './typed-emitter.js';
 import { AttributeStore } from './write-attributes.js';
 import { AccessControl } from './access-control.js';
+import { read } from './dm-read.js';
+import { Observations } from './observations.js';
 
 export interface LwM2MClientOptions {
   /** The endpoint client name (ep). */
@@ -59,6 +62,8 @@ export interface LwM2MClientOptions {
   readonly maxPayloadBytes?: number;
   /** pino-shaped logger; silent by default. */
   readonly logger?: Logger;
+  /** Time for notification attributes (pmin, pmax); the system clock by default, a manual one in tests. */
+  readonly clock?: Clock;
 }
 
 export interface RegistrationInfo {
@@ -108,6 +113,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   #starting: Promise<void> | undefined;
   #structureTimer: NodeJS.Immediate | undefined;
   readonly #unsubscribe: (() => void)[] = [];
+  #observations: Observations | undefined;
 
   constructor(options: LwM2MClientOptions) {
     super();
@@ -183,6 +189,8 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     this.#started = false;
     if (this.#structureTimer !== undefined) clearImmediate(this.#structureTimer);
     for (const u of this.#unsubscribe.splice(0)) u();
+    this.#observations?.close();
+    this.#observations = undefined;
     await Promise.all(this.#registrations.map((r) => r.stop(options.deregister !== false)));
     await Promise.all([this.#endpoint?.close(), this.#secureEndpoint?.close()]);
     this.#endpoint = undefined;
@@ -227,8 +235,23 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     return { shortServerId: first?.shortServerId ?? 0, version: first?.version ?? this.#version };
   }
 
+  /** Default pmin (/1/x/2) and pmax (/1/x/3) of the Server instance with this short server id. */
+  async #serverDefaults(ssid: number): Promise<{ pmin?: number; pmax?: number }> {
+    for (const server of this.tree.instances(1)) {
+      if ((await server.read(0).catch(() => undefined)) !== ssid) continue;
+      const number = async (id: number): Promise<number | undefined> => {
+        if (!server.has(id)) return undefined;
+        const v = await server.read(id).catch(() => undefined);
+        return typeof v === 'number' ? v : undefined;
+      };
+      const [pmin, pmax] = await Promise.all([number(2), number(3)]);
+      return { ...(pmin !== undefined ? { pmin } : {}), ...(pmax !== undefined ? { pmax } : {}) };
+    }
+    return {};
+  }
+
   #dmContext(): DmContext {
-    return {
+    const ctx: DmContext = {
       tree: this.tree,
       attributes: this.attributes,
       access: this.access,
@@ -252,6 +275,17 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
         }
       },
     };
+    this.#observations?.close();
+    // A notification is a Read of the observed path, made when the attributes say so.
+    this.#observations = new Observations({
+      tree: this.tree,
+      attributes: this.attributes,
+      clock: this.#options.clock ?? systemClock,
+      log: this.#log,
+      serverDefaults: (ssid) => this.#serverDefaults(ssid),
+      render: (who, path, accept) => read(ctx, who, path, accept),
+    });
+    return { ...ctx, observations: this.#observations };
   }
 
   #host(): RegistrationHost {

@@ -4,6 +4,7 @@ import type { Logger } from '../coap/logger.js';
 import type { AccessControl } from './access-control.js';
 import type { ObjectDescriptor } from '../../registry/descriptor.js';
 import type { ObjectInstance, StoredResourceValue } from '../genv1/object-instance.js';
+import type { Observations } from './observations.js';
 import type { AttributeStore } from './write-attributes.js';
 import type { ObjectTree } from './object-tree.js';
 import type { Lwm2mVersion } from './register-payload.js';
@@ -37,6 +38,8 @@ export interface DmContext {
   readonly create: CreateHook | undefined;
   /** Largest payload decoded, bytes. */
   readonly maxPayloadBytes: number | undefined;
+  /** Observations of the servers; without it an Observe is answered as a plain Read. */
+  readonly observations?: Observations;
   /** Called after an Execute succeeded (the client acts on /1/x/8). */
   executed(instance: ObjectInstance, resourceId: number): void;
 }

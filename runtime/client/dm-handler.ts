@@ -59,9 +59,15 @@ async function dispatch(ctx: DmContext, who: Requester, req: IncomingRequest): P
   // A DM server never sees Security (/0) or OSCORE (/21).
   if (HIDDEN_OBJECTS.has(path.objectId)) throw new DmFailure(C.NotFound, `object ${path.objectId} does not exist`);
   switch (req.method) {
-    case 'GET':
+    case 'GET': {
       if (req.accept === ContentFormat.LINK) return discover(ctx, who, path);
-      return read(ctx, who, path, req);
+      const res = await read(ctx, who, path, req.accept);
+      // Observe: the Read is the first notification; later ones follow the attributes.
+      if (req.observeRequested && ctx.observations !== undefined && res.code === C.Content) {
+        void ctx.observations.add(who, path, req.accept, req.acceptObserve());
+      }
+      return res;
+    }
     case 'PUT':
       if (req.payload.length === 0 && req.query.length > 0) return writeAttributes(ctx, who, path, req.query);
       return write(ctx, who, path, req, true);

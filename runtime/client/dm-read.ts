@@ -85,11 +85,12 @@ export async function readNode(ctx: DmContext, who: Requester, path: LwM2MPath):
   }
 }
 
-export async function read(ctx: DmContext, who: Requester, path: LwM2MPath, req: IncomingRequest): Promise<OutgoingResponse> {
+/** Read (and each Observe notification): the value tree at `path`, in the format `accept` asks for. */
+export async function read(ctx: DmContext, who: Requester, path: LwM2MPath, accept: number | undefined): Promise<OutgoingResponse> {
   const { node, resource } = await readNode(ctx, who, path);
   let format: number;
   try {
-    format = negotiateFormat(req.accept, path, who.version, resource);
+    format = negotiateFormat(accept, path, who.version, resource);
   } catch (e) {
     throw new DmFailure(C.NotAcceptable, (e as Error).message);
   }

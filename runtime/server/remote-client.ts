@@ -118,6 +118,18 @@ export class RemoteClient {
   async writeAttributes(path: string | LwM2MPath, attributes: AnyAttributes): Promise<void> {
     const p = toPath(path);
     const query = attributeQuery(attributes);
+    // A PUT with neither payload nor query would be a Write: nothing to send is an argument error.
+    if (query.length === 0) throw new ServerError('E_ARGUMENT', 'Write-Attributes needs at least one attribute');
+    await this.#putAttributes(p, query);
+  }
+
+  /** Removes attributes from a path (Write-Attributes with value-less parameters: `?gt&lt`). */
+  async clearAttributes(path: string | LwM2MPath, names: readonly (keyof AnyAttributes)[]): Promise<void> {
+    if (names.length === 0) throw new ServerError('E_ARGUMENT', 'clearAttributes needs at least one attribute name');
+    await this.#putAttributes(toPath(path), [...names]);
+  }
+
+  async #putAttributes(p: LwM2MPath, query: string[]): Promise<void> {
     const r = await this.registration();
     const res = await this.send(r, { method: 'PUT', path: pathOf(r, p), query });
     expectCode(res, 0x44, 'Write-Attributes', p);

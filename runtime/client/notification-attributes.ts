@@ -1,0 +1,57 @@
+/**
+ * Which notification attributes apply to an observation, and whether a change is worth a
+ * notification. Inheritance (spec-notes.md): resource instance -> resource -> instance ->
+ * object -> the server's defaults (/1/x/2 pmin, /1/x/3 pmax). gt, lt and st exist at the
+ * resource and resource-instance levels only.
+ */
+import { formatPath, type LwM2MPath } from '../model/path.js';
+import type { AttributeSet, AttributeStore } from './write-attributes.js';
+
+export interface EffectiveAttributes {
+  /** Seconds; 0 when nothing sets it. */
+  readonly pmin: number;
+  readonly pmax?: number;
+  readonly gt?: number;
+  readonly lt?: number;
+  readonly st?: number;
+}
+
+export function effectiveAttributes(store: AttributeStore, ssid: number, path: LwM2MPath, defaults: { readonly pmin?: number; readonly pmax?: number }): EffectiveAttributes {
+  const levels: string[] = [];
+  for (let p: LwM2MPath | undefined = path; p !== undefined; p = parent(p)) levels.push(formatPath(p));
+  const sets = levels.map((l) => store.get(ssid, l));
+  const first = (name: keyof AttributeSet, from: readonly AttributeSet[]): number | undefined => from.find((s) => s[name] !== undefined)?.[name];
+  // gt/lt/st: only from the resource and resource-instance levels (the first one or two entries).
+  const resourceLevels = sets.slice(0, path.resourceInstanceId !== undefined ? 2 : path.resourceId !== undefined ? 1 : 0);
+  const pmax = first('pmax', sets) ?? defaults.pmax;
+  const gt = first('gt', resourceLevels);
+  const lt = first('lt', resourceLevels);
+  const st = first('st', resourceLevels);
+  return {
+    pmin: first('pmin', sets) ?? defaults.pmin ?? 0,
+    ...(pmax !== undefined ? { pmax } : {}),
+    ...(gt !== undefined ? { gt } : {}),
+    ...(lt !== undefined ? { lt } : {}),
+    ...(st !== undefined ? { st } : {}),
+  };
+}
+
+function parent(p: LwM2MPath): LwM2MPath | undefined {
+  if (p.resourceInstanceId !== undefined) return { objectId: p.objectId, instanceId: p.instanceId!, resourceId: p.resourceId! };
+  if (p.resourceId !== undefined) return { objectId: p.objectId, instanceId: p.instanceId! };
+  if (p.instanceId !== undefined) return { objectId: p.objectId };
+  return undefined;
+}
+
+/**
+ * Whether a new value is worth a notification, pmin aside. Without gt, lt and st every change
+ * is. With them, the value must cross gt or lt (in either direction, OMA's own reading) or
+ * move at least st from the last value sent.
+ */
+export function changeMatters(a: EffectiveAttributes, lastSent: number | undefined, value: number | undefined): boolean {
+  if (a.gt === undefined && a.lt === undefined && a.st === undefined) return true;
+  if (value === undefined || lastSent === undefined) return true;
+  const crossed = (limit: number | undefined): boolean => limit !== undefined && (lastSent > limit) !== (value > limit);
+  if (crossed(a.gt) || crossed(a.lt)) return true;
+  return a.st !== undefined && Math.abs(value - lastSent) >= a.st;
+}

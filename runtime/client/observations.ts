@@ -1,0 +1,134 @@
+/**
+ * The client's side of Observe: what each server observes, and when to notify it. A value
+ * set on an instance (ObjectInstance.onChange) is checked against the observation's
+ * effective attributes: gt/lt/st decide whether it matters, pmin how soon it may go out
+ * (a change inside pmin goes out when pmin has passed, with the value of that moment), and
+ * pmax sends one anyway. Times come from an injectable clock so tests need no sleeping.
+ */
+import type { Clock, TimerHandle } from '../coap/clock.js';
+import type { Logger } from '../coap/logger.js';
+import type { ServerObservation } from '../coap/observe.js';
+import type { OutgoingResponse } from '../coap/request.js';
+import type { ObjectInstance } from '../genv1/object-instance.js';
+import { formatPath, type LwM2MPath } from '../model/path.js';
+import type { Requester } from './dm-context.js';
+import { changeMatters, effectiveAttributes } from './notification-attributes.js';
+import type { ObjectTree } from './object-tree.js';
+import type { AttributeStore } from './write-attributes.js';
+
+export interface ObservationContext {
+  readonly tree: ObjectTree;
+  readonly attributes: AttributeStore;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The server's default pmin (/1/x/2) and pmax (/1/x/3). */
+  serverDefaults(ssid: number): Promise<{ readonly pmin?: number; readonly pmax?: number }>;
+  /** A Read of the path for this server, as its Accept asks: what a notification carries. */
+  render(who: Requester, path: LwM2MPath, accept: number | undefined): Promise<OutgoingResponse>;
+}
+
+interface Entry {
+  readonly who: Requester;
+  readonly path: LwM2MPath;
+  readonly accept: number | undefined;
+  readonly obs: ServerObservation;
+  lastSentAt: number;
+  lastNumber: number | undefined;
+  deferred: TimerHandle | undefined;
+  pmaxTimer: TimerHandle | undefined;
+  unsubscribe: (() => void)[];
+}
+
+export class Observations {
+  readonly #entries = new Set<Entry>();
+
+  constructor(private readonly ctx: ObservationContext) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Starts reporting after the first response (the Read that accepted the observation) went out. */
+  async add(who: Requester, path: LwM2MPath, accept: number | undefined, obs: ServerObservation): Promise<void> {
+    const e: Entry = { who, path, accept, obs, lastSentAt: this.ctx.clock.now(), lastNumber: await this.#number(path), deferred: undefined, pmaxTimer: undefined, unsubscribe: [] };
+    this.#entries.add(e);
+    const instances = path.instanceId === undefined ? this.ctx.tree.instances(path.objectId) : [this.ctx.tree.instance(path.objectId, path.instanceId)].filter((i): i is ObjectInstance => i !== undefined);
+    for (const inst of instances) {
+      e.unsubscribe.push(inst.onChange((_, resourceId) => {
+        if (path.resourceId === undefined || path.resourceId === resourceId) void this.#changed(e);
+      }));
+    }
+    obs.onEnd(() => this.#drop(e));
+    await this.#armPmax(e);
+  }
+
+  close(): void {
+    for (const e of [...this.#entries]) this.#drop(e);
+  }
+
+  async #changed(e: Entry): Promise<void> {
+    try {
+      const a = await this.#attributes(e);
+      if (!changeMatters(a, e.lastNumber, await this.#number(e.path))) return;
+      const due = e.lastSentAt + a.pmin * 1000;
+      const now = this.ctx.clock.now();
+      if (now >= due) return await this.#send(e);
+      // Inside pmin: one notification when it has passed, carrying the value of that moment.
+      e.deferred ??= this.ctx.clock.setTimeout((x: Entry) => {
+        x.deferred = undefined;
+        void this.#send(x);
+      }, due - now, e);
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message, path: formatPath(e.path) }, 'notification check failed');
+    }
+  }
+
+  async #send(e: Entry): Promise<void> {
+    if (!this.#entries.has(e) || !e.obs.active) return;
+    if (e.deferred !== undefined) {
+      this.ctx.clock.clearTimeout(e.deferred);
+      e.deferred = undefined;
+    }
+    e.lastSentAt = this.ctx.clock.now();
+    e.lastNumber = await this.#number(e.path);
+    await this.#armPmax(e);
+    try {
+      await e.obs.notify(await this.ctx.render(e.who, e.path, e.accept));
+    } catch (err) {
+      // The observer went away (RST, timeout): the observation ends through onEnd.
+      this.ctx.log.debug({ err: (err as Error).message, path: formatPath(e.path) }, 'notification not delivered');
+    }
+  }
+
+  async #armPmax(e: Entry): Promise<void> {
+    if (e.pmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.pmaxTimer);
+    e.pmaxTimer = undefined;
+    const { pmax } = await this.#attributes(e);
+    if (pmax === undefined || pmax <= 0 || !this.#entries.has(e)) return;
+    e.pmaxTimer = this.ctx.clock.setTimeout((x: Entry) => {
+      x.pmaxTimer = undefined;
+      void this.#send(x);
+    }, pmax * 1000, e);
+  }
+
+  async #attributes(e: Entry) {
+    return effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.path, await this.ctx.serverDefaults(e.who.shortServerId));
+  }
+
+  /** The number at a single numeric resource (instance) path, for gt/lt/st; undefined elsewhere. */
+  async #number(path: LwM2MPath): Promise<number | undefined> {
+    if (path.resourceId === undefined || path.instanceId === undefined) return undefined;
+    const inst = this.ctx.tree.instance(path.objectId, path.instanceId);
+    const v = await inst?.read(path.resourceId).catch(() => undefined);
+    const one = v instanceof Map && path.resourceInstanceId !== undefined ? v.get(path.resourceInstanceId) : v;
+    return typeof one === 'number' ? one : typeof one === 'bigint' ? Number(one) : undefined;
+  }
+
+  #drop(e: Entry): void {
+    if (!this.#entries.delete(e)) return;
+    if (e.deferred !== undefined) this.ctx.clock.clearTimeout(e.deferred);
+    if (e.pmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.pmaxTimer);
+    for (const u of e.unsubscribe.splice(0)) u();
+    if (e.obs.active) e.obs.cancel();
+  }
+}

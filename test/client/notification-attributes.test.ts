@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { changeMatters, effectiveAttributes } from '../../runtime/client/notification-attributes.js';
+import { AttributeStore } from '../../runtime/client/write-attributes.js';
+import { parsePath } from '../../runtime/model/path.js';
+
+test('inheritance: resource instance, resource, instance, object, then the server defaults', () => {
+  const s = new AttributeStore();
+  s.set(1, '/3', { pmin: 5, pmax: 100 });
+  s.set(1, '/3/0', { pmax: 60 });
+  s.set(1, '/3/0/9', { gt: 80, st: 2 });
+  s.set(1, '/3/0/6/1', { lt: 3 });
+  s.set(2, '/3/0/9', { pmin: 1 });
+  assert.deepEqual(effectiveAttributes(s, 1, parsePath('/3/0/9'), { pmin: 30, pmax: 300 }), { pmin: 5, pmax: 60, gt: 80, st: 2 });
+  assert.deepEqual(effectiveAttributes(s, 1, parsePath('/3/0/6/1'), {}), { pmin: 5, pmax: 60, lt: 3 });
+  // gt/lt/st set on a resource do not reach an observation of the whole instance.
+  assert.deepEqual(effectiveAttributes(s, 1, parsePath('/3/0'), {}), { pmin: 5, pmax: 60 });
+  // Per server; the server's defaults fill what is not set.
+  assert.deepEqual(effectiveAttributes(s, 2, parsePath('/3/0/9'), { pmin: 30, pmax: 300 }), { pmin: 1, pmax: 300 });
+  assert.deepEqual(effectiveAttributes(s, 3, parsePath('/4/0'), {}), { pmin: 0 });
+});
+
+test('changeMatters: crossings both ways, steps, and every change without gt/lt/st', () => {
+  assert.equal(changeMatters({ pmin: 0 }, 1, 1), true);
+  assert.equal(changeMatters({ pmin: 0, gt: 10 }, 5, 9), false);
+  assert.equal(changeMatters({ pmin: 0, gt: 10 }, 5, 11), true);
+  assert.equal(changeMatters({ pmin: 0, gt: 10 }, 11, 9), true);
+  assert.equal(changeMatters({ pmin: 0, lt: 0 }, -1, -5), false);
+  assert.equal(changeMatters({ pmin: 0, lt: 0 }, -1, 1), true);
+  assert.equal(changeMatters({ pmin: 0, st: 2 }, 10, 11.5), false);
+  assert.equal(changeMatters({ pmin: 0, st: 2 }, 10, 8), true);
+  assert.equal(changeMatters({ pmin: 0, gt: 10, st: 5 }, 0, 6), true, 'st alone suffices');
+  assert.equal(changeMatters({ pmin: 0, gt: 10 }, undefined, 3), true, 'nothing sent yet');
+});

@@ -1,0 +1,118 @@
+/**
+ * Observe on the client, driven by our server over UDP: notifications follow the attributes,
+ * with a manual clock for pmin and pmax (no sleeping through periods).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Device } from '../../registry/index.js';
+import { BasicDevice } from '../../runtime/client/index.js';
+import { LwM2MServer } from '../../runtime/server/index.js';
+import { ManualClock } from '../coap/helpers.js';
+import { cleanup, client } from './helpers.js';
+
+const clock = new ManualClock();
+let server: LwM2MServer;
+let device: BasicDevice;
+
+before(async () => {
+  server = new LwM2MServer({ port: 0 });
+  await server.start();
+  device = new BasicDevice({ manufacturer: 'Acme', batteryLevel: 50 });
+  const c = client({ endpoint: 'observed', objects: [device], clock, servers: [{ uri: `coap://127.0.0.1:${server.address().port}`, shortServerId: 1, lifetime: 60 }] });
+  const registered = new Promise<void>((resolve) => server.once('registered', () => resolve()));
+  await c.start();
+  await registered;
+});
+after(async () => {
+  await cleanup();
+  await server.stop();
+});
+
+/** Collects notifications; next() waits for one (real time, bounded), quiet() asserts none came. */
+function collector() {
+  const values: number[] = [];
+  let waiter: (() => void) | undefined;
+  return {
+    listener: (v: number) => {
+      values.push(v);
+      waiter?.();
+    },
+    values,
+    async next(): Promise<number> {
+      const seen = values.length;
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no notification (have ${JSON.stringify(values)})`)), 3000);
+        waiter = () => { if (values.length > seen) { clearTimeout(t); resolve(); } };
+      });
+      return values.at(-1)!;
+    },
+    async quiet(ms = 300): Promise<void> {
+      const seen = values.length;
+      await new Promise((r) => setTimeout(r, ms));
+      assert.equal(values.length, seen, `no notification expected, got ${JSON.stringify(values.slice(seen))}`);
+    },
+  };
+}
+
+const battery = () => server.client('observed').object(Device).instance(0).batteryLevel;
+
+test('no attributes: the first Read, then every change', async () => {
+  const c = collector();
+  const obs = await battery().observe(c.listener);
+  assert.deepEqual(c.values, [50]);
+  device.batteryLevel.set(51);
+  assert.equal(await c.next(), 51);
+  device.batteryLevel.set(52);
+  assert.equal(await c.next(), 52);
+  await obs.cancel();
+  device.batteryLevel.set(53);
+  await c.quiet();
+});
+
+test('gt and lt: a crossing in either direction notifies, moves on one side do not', async () => {
+  device.batteryLevel.set(50);
+  const c = collector();
+  const obs = await battery().observe({ gt: 80, lt: 20 }, c.listener);
+  device.batteryLevel.set(60);
+  await c.quiet();
+  device.batteryLevel.set(85);
+  assert.equal(await c.next(), 85, 'up through gt');
+  device.batteryLevel.set(90);
+  await c.quiet();
+  device.batteryLevel.set(70);
+  assert.equal(await c.next(), 70, 'down through gt');
+  device.batteryLevel.set(10);
+  assert.equal(await c.next(), 10, 'down through lt');
+  await obs.cancel();
+});
+
+test('st: a step of at least st from the last value sent', async () => {
+  // Write-Attributes merges: gt/lt of the previous test are removed with value-less parameters.
+  await server.client('observed').clearAttributes('/3/0/9', ['gt', 'lt']);
+  device.batteryLevel.set(50);
+  const c = collector();
+  const obs = await battery().observe({ st: 10 }, c.listener);
+  device.batteryLevel.set(55);
+  await c.quiet();
+  device.batteryLevel.set(61);
+  assert.equal(await c.next(), 61);
+  device.batteryLevel.set(65);
+  await c.quiet();
+  await obs.cancel();
+});
+
+test('pmin holds a change back until it has passed; pmax sends without a change', async () => {
+  await server.client('observed').clearAttributes('/3/0/9', ['st']);
+  const c = collector();
+  const obs = await battery().observe({ pmin: 10, pmax: 30 }, c.listener);
+  const first = c.values.length;
+  device.batteryLevel.set(40);
+  await c.quiet();
+  device.batteryLevel.set(41);
+  clock.advance(10_000);
+  assert.equal(await c.next(), 41, 'one notification when pmin has passed, with the latest value');
+  assert.equal(c.values.length, first + 1);
+  clock.advance(30_000);
+  assert.equal(await c.next(), 41, 'pmax: a notification without a change');
+  await obs.cancel();
+});
