@@ -9,7 +9,9 @@ export type ClientErrorCode =
   /** Every LwM2M version down to 1.0 was refused with 4.12. */
   | 'E_CLIENT_VERSION'
   /** The client was stopped while the operation was pending. */
-  | 'E_CLIENT_STOPPED';
+  | 'E_CLIENT_STOPPED'
+  /** Send is not possible to this server: not registered, registered as LwM2M 1.0, or muted (/1/x/23). */
+  | 'E_CLIENT_SEND';
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';

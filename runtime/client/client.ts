@@ -26,6 +26,9 @@ import { AttributeStore } from './write-attributes.js';
 import { AccessControl } from './access-control.js';
 import { read } from './dm-read.js';
 import { Observations } from './observations.js';
+import { sendTo, type SendFormat } from './send.js';
+import { ContentFormat } from '../codec/content-format.js';
+import { parsePath } from '../model/path.js';
 
 export interface LwM2MClientOptions {
   /** The endpoint client name (ep). */
@@ -114,6 +117,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   #structureTimer: NodeJS.Immediate | undefined;
   readonly #unsubscribe: (() => void)[] = [];
   #observations: Observations | undefined;
+  #dm: DmContext | undefined;
 
   constructor(options: LwM2MClientOptions) {
     super();
@@ -174,6 +178,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     this.#registrations = accounts.map((a) => new ServerRegistration(host, (a.secure ? this.#secureEndpoint : this.#endpoint)!, a, this.#version));
     // A request counts as from a server only on that server's socket: plain CoAP cannot pass for a DTLS peer.
     const dm = this.#dmContext();
+    this.#dm = dm;
     this.#endpoint?.onRequest(createDmHandler(dm, (peer) => this.#requester(peer, false)));
     this.#secureEndpoint?.onRequest(createDmHandler(dm, (peer) => this.#requester(peer, true)));
     // Lifetime or binding written by a server: tell it with an Update.
@@ -195,6 +200,26 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     await Promise.all([this.#endpoint?.close(), this.#secureEndpoint?.close()]);
     this.#endpoint = undefined;
     this.#secureEndpoint = undefined;
+  }
+
+  /**
+   * Send (LwM2M 1.1+): the values at these paths, time-stamped, to one server (by short server
+   * id) or to every registered one. Rejects with ClientError E_CLIENT_SEND when a server cannot
+   * be sent to (not registered, LwM2M 1.0, muted).
+   */
+  async send(paths: readonly string[], options: { shortServerId?: number; format?: SendFormat } = {}): Promise<void> {
+    const dm = this.#dm;
+    if (dm === undefined || !this.#started) throw new ClientError('E_CLIENT_STOPPED', 'the client is not started');
+    let parsed;
+    try {
+      parsed = paths.map((p) => parsePath(p));
+    } catch (e) {
+      throw new ClientError('E_CLIENT_SEND', (e as Error).message);
+    }
+    const targets = this.#registrations.filter((r) => (options.shortServerId === undefined ? r.state === 'registered' : r.shortServerId === options.shortServerId));
+    if (targets.length === 0) throw new ClientError('E_CLIENT_SEND', options.shortServerId === undefined ? 'no server is registered' : `no server ${options.shortServerId}`);
+    const timeout = this.#options.requestTimeoutMs ?? 93_000;
+    await Promise.all(targets.map((r) => sendTo(dm, r, parsed, options.format ?? ContentFormat.SENML_CBOR, Date.now(), timeout)));
   }
 
   /** Adds an instance; registered servers hear of it through an Update. */

@@ -11,3 +11,4 @@ export { RefusedError, type StoredResourceValue } from '../genv1/object-instance
 export type { Logger } from '../coap/logger.js';
 export { BasicDevice, type BasicDeviceValues } from './basic-device.js';
 export { sampleValue, sampleValues, simulatedObjects, type SimulatedDeviceOptions } from './simulated-device.js';
+export type { SendFormat } from './send.js';

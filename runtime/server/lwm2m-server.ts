@@ -13,7 +13,9 @@ import type { IncomingRequest, OutgoingResponse } from '../coap/request.js';
 import type { DatagramTransport, PeerAddress } from '../transport/datagram-transport.js';
 import { UdpTransport } from '../transport/udp.js';
 import { createServerDtlsTransport, type ServerDtlsOptions } from './dtls-transport.js';
+import type { LwM2MRecord } from '../model/record.js';
 import { handleRegistration } from './registration-interface.js';
+import { handleSend } from './send-interface.js';
 import type { Registration } from './registration.js';
 import { QueueMode } from './queue-mode.js';
 import { MemoryRegistrationStore, type RegistrationStore } from './registration-store.js';
@@ -62,6 +64,8 @@ export interface ServerEvents {
   awake: [endpoint: string];
   /** A queue-mode client's awake time is over: requests to it wait. */
   sleeping: [endpoint: string];
+  /** A registered client sent values (Send, POST /dp), time-stamped records. */
+  send: [registration: Registration, records: readonly LwM2MRecord[]];
 }
 
 export class LwM2MServer extends EventEmitter<ServerEvents> {
@@ -154,7 +158,18 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
         },
       },
     });
-    return answer ?? { code: ResponseCode.NotFound };
+    if (answer) return answer;
+    const sent = await handleSend(req, {
+      store: this.store,
+      registry: this.registry,
+      log: this.#log,
+      sent: (r, records) => {
+        // Any message from a queue-mode client shows it awake.
+        if (r.queueMode) this.#queue.wake(r.endpoint);
+        this.#emit('send', r, records);
+      },
+    });
+    return sent ?? { code: ResponseCode.NotFound };
   }
 
   async #expire(): Promise<void> {

@@ -2,6 +2,7 @@
  * Where registrations live. Async so that a shared store (Redis) fits behind the same calls
  * as the in-memory default; one endpoint has at most one registration.
  */
+import { peerKey } from '../transport/datagram-transport.js';
 import type { Registration } from './registration.js';
 
 export interface RegistrationStore {
@@ -9,6 +10,8 @@ export interface RegistrationStore {
   add(registration: Registration): Promise<Registration | undefined>;
   get(id: string): Promise<Registration | undefined>;
   byEndpoint(endpoint: string): Promise<Registration | undefined>;
+  /** The registration whose client is at this address (peerKey form, "127.0.0.1:5683"). */
+  byAddress(address: string): Promise<Registration | undefined>;
   /** Replaces a stored registration (same id); false when it is gone. */
   replace(registration: Registration): Promise<boolean>;
   remove(id: string): Promise<Registration | undefined>;
@@ -21,13 +24,14 @@ export interface RegistrationStore {
 export class MemoryRegistrationStore implements RegistrationStore {
   readonly #byId = new Map<string, Registration>();
   readonly #byEndpoint = new Map<string, string>();
+  readonly #byAddress = new Map<string, string>();
 
   async add(r: Registration): Promise<Registration | undefined> {
     const oldId = this.#byEndpoint.get(r.endpoint);
     const old = oldId === undefined ? undefined : this.#byId.get(oldId);
-    if (oldId !== undefined) this.#byId.delete(oldId);
+    if (old !== undefined) this.#unindex(old);
     this.#byId.set(r.id, r);
-    this.#byEndpoint.set(r.endpoint, r.id);
+    this.#index(r);
     return old;
   }
 
@@ -41,16 +45,36 @@ export class MemoryRegistrationStore implements RegistrationStore {
   }
 
   async replace(r: Registration): Promise<boolean> {
-    if (!this.#byId.has(r.id)) return false;
+    const old = this.#byId.get(r.id);
+    if (old === undefined) return false;
+    this.#unindex(old);
     this.#byId.set(r.id, r);
+    this.#index(r);
     return true;
+  }
+
+  async byAddress(address: string): Promise<Registration | undefined> {
+    const id = this.#byAddress.get(address);
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  #index(r: Registration): void {
+    this.#byEndpoint.set(r.endpoint, r.id);
+    this.#byAddress.set(peerKey(r.address), r.id);
+  }
+
+  /** Drops the indexes that still point at this registration (another may own the key by now). */
+  #unindex(r: Registration): void {
+    this.#byId.delete(r.id);
+    if (this.#byEndpoint.get(r.endpoint) === r.id) this.#byEndpoint.delete(r.endpoint);
+    const a = peerKey(r.address);
+    if (this.#byAddress.get(a) === r.id) this.#byAddress.delete(a);
   }
 
   async remove(id: string): Promise<Registration | undefined> {
     const r = this.#byId.get(id);
     if (r === undefined) return undefined;
-    this.#byId.delete(id);
-    if (this.#byEndpoint.get(r.endpoint) === id) this.#byEndpoint.delete(r.endpoint);
+    this.#unindex(r);
     return r;
   }
 
