@@ -14,6 +14,12 @@ export interface EffectiveAttributes {
   readonly gt?: number;
   readonly lt?: number;
   readonly st?: number;
+  /** Seconds: evaluate the value at least this often (a getter is read, a change found). */
+  readonly epmax?: number;
+  /** LwM2M 1.2: 1 notifies on false -> true only, 0 on true -> false only (boolean resources). */
+  readonly edge?: number;
+  /** LwM2M 1.2: 1 sends notifications confirmable. */
+  readonly con?: number;
 }
 
 export function effectiveAttributes(store: AttributeStore, ssid: number, path: LwM2MPath, defaults: { readonly pmin?: number; readonly pmax?: number }): EffectiveAttributes {
@@ -27,12 +33,18 @@ export function effectiveAttributes(store: AttributeStore, ssid: number, path: L
   const gt = first('gt', resourceLevels);
   const lt = first('lt', resourceLevels);
   const st = first('st', resourceLevels);
+  const edge = first('edge', resourceLevels);
+  const epmax = first('epmax', sets);
+  const con = first('con', sets);
   return {
     pmin: first('pmin', sets) ?? defaults.pmin ?? 0,
     ...(pmax !== undefined ? { pmax } : {}),
     ...(gt !== undefined ? { gt } : {}),
     ...(lt !== undefined ? { lt } : {}),
     ...(st !== undefined ? { st } : {}),
+    ...(edge !== undefined ? { edge } : {}),
+    ...(epmax !== undefined ? { epmax } : {}),
+    ...(con !== undefined ? { con } : {}),
   };
 }
 
@@ -48,7 +60,10 @@ function parent(p: LwM2MPath): LwM2MPath | undefined {
  * is. With them, the value must cross gt or lt (in either direction, OMA's own reading) or
  * move at least st from the last value sent.
  */
-export function changeMatters(a: EffectiveAttributes, lastSent: number | undefined, value: number | undefined): boolean {
+export function changeMatters(a: EffectiveAttributes, lastSent: number | boolean | undefined, value: number | boolean | undefined): boolean {
+  // edge: only the chosen transition of a boolean.
+  if (a.edge !== undefined && typeof value === 'boolean') return lastSent === !value && value === (a.edge === 1);
+  if (typeof value === 'boolean' || typeof lastSent === 'boolean') return true;
   if (a.gt === undefined && a.lt === undefined && a.st === undefined) return true;
   if (value === undefined || lastSent === undefined) return true;
   const crossed = (limit: number | undefined): boolean => limit !== undefined && (lastSent > limit) !== (value > limit);

@@ -33,9 +33,13 @@ interface Entry {
   readonly accept: number | undefined;
   readonly obs: ServerObservation;
   lastSentAt: number;
-  lastNumber: number | undefined;
+  /** The value at the path when last sent (numbers and booleans: what gt/lt/st/edge compare). */
+  lastNumber: number | boolean | undefined;
+  /** The value when last evaluated (epmax): a change found there counts as a change. */
+  lastSeen: unknown;
   deferred: TimerHandle | undefined;
   pmaxTimer: TimerHandle | undefined;
+  epmaxTimer: TimerHandle | undefined;
   unsubscribe: (() => void)[];
 }
 
@@ -50,7 +54,8 @@ export class Observations {
 
   /** Starts reporting after the first response (the Read that accepted the observation) went out. */
   async add(who: Requester, path: LwM2MPath, accept: number | undefined, obs: ServerObservation): Promise<void> {
-    const e: Entry = { who, path, accept, obs, lastSentAt: this.ctx.clock.now(), lastNumber: await this.#number(path), deferred: undefined, pmaxTimer: undefined, unsubscribe: [] };
+    const first = await this.#number(path);
+    const e: Entry = { who, path, accept, obs, lastSentAt: this.ctx.clock.now(), lastNumber: first, lastSeen: first, deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, unsubscribe: [] };
     this.#entries.add(e);
     const instances = path.instanceId === undefined ? this.ctx.tree.instances(path.objectId) : [this.ctx.tree.instance(path.objectId, path.instanceId)].filter((i): i is ObjectInstance => i !== undefined);
     for (const inst of instances) {
@@ -60,6 +65,23 @@ export class Observations {
     }
     obs.onEnd(() => this.#drop(e));
     await this.#armPmax(e);
+    await this.#armEpmax(e);
+  }
+
+  /** epmax: values from getters change without telling anyone; they are read this often. */
+  async #armEpmax(e: Entry): Promise<void> {
+    if (e.epmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.epmaxTimer);
+    e.epmaxTimer = undefined;
+    const { epmax } = await this.#attributes(e);
+    if (epmax === undefined || epmax <= 0 || !this.#entries.has(e)) return;
+    e.epmaxTimer = this.ctx.clock.setTimeout((x: Entry) => {
+      x.epmaxTimer = undefined;
+      void (async () => {
+        const v = await this.#number(x.path);
+        if (v !== x.lastSeen) await this.#changed(x);
+        await this.#armEpmax(x);
+      })();
+    }, epmax * 1000, e);
   }
 
   close(): void {
@@ -69,7 +91,13 @@ export class Observations {
   async #changed(e: Entry): Promise<void> {
     try {
       const a = await this.#attributes(e);
-      if (!changeMatters(a, e.lastNumber, await this.#number(e.path))) return;
+      const value = await this.#number(e.path);
+      e.lastSeen = value;
+      if (!changeMatters(a, e.lastNumber, value)) {
+        // An edge that is not the chosen one still moves what the next edge is compared with.
+        if (a.edge !== undefined) e.lastNumber = value;
+        return;
+      }
       const due = e.lastSentAt + a.pmin * 1000;
       const now = this.ctx.clock.now();
       if (now >= due) return await this.#send(e);
@@ -91,9 +119,11 @@ export class Observations {
     }
     e.lastSentAt = this.ctx.clock.now();
     e.lastNumber = await this.#number(e.path);
+    e.lastSeen = e.lastNumber;
     await this.#armPmax(e);
+    const { con } = await this.#attributes(e);
     try {
-      await e.obs.notify(await this.ctx.render(e.who, e.path, e.accept));
+      await e.obs.notify(await this.ctx.render(e.who, e.path, e.accept), { confirmable: con === 1 });
     } catch (err) {
       // The observer went away (RST, timeout): the observation ends through onEnd.
       this.ctx.log.debug({ err: (err as Error).message, path: formatPath(e.path) }, 'notification not delivered');
@@ -115,19 +145,20 @@ export class Observations {
     return effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.path, await this.ctx.serverDefaults(e.who.shortServerId));
   }
 
-  /** The number at a single numeric resource (instance) path, for gt/lt/st; undefined elsewhere. */
-  async #number(path: LwM2MPath): Promise<number | undefined> {
+  /** The number or boolean at a single resource (instance) path, for gt/lt/st/edge and epmax; undefined elsewhere. */
+  async #number(path: LwM2MPath): Promise<number | boolean | undefined> {
     if (path.resourceId === undefined || path.instanceId === undefined) return undefined;
     const inst = this.ctx.tree.instance(path.objectId, path.instanceId);
     const v = await inst?.read(path.resourceId).catch(() => undefined);
     const one = v instanceof Map && path.resourceInstanceId !== undefined ? v.get(path.resourceInstanceId) : v;
-    return typeof one === 'number' ? one : typeof one === 'bigint' ? Number(one) : undefined;
+    return typeof one === 'number' || typeof one === 'boolean' ? one : typeof one === 'bigint' ? Number(one) : undefined;
   }
 
   #drop(e: Entry): void {
     if (!this.#entries.delete(e)) return;
     if (e.deferred !== undefined) this.ctx.clock.clearTimeout(e.deferred);
     if (e.pmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.pmaxTimer);
+    if (e.epmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.epmaxTimer);
     for (const u of e.unsubscribe.splice(0)) u();
     if (e.obs.active) e.obs.cancel();
   }

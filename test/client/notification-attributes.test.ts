@@ -32,3 +32,15 @@ test('changeMatters: crossings both ways, steps, and every change without gt/lt/
   assert.equal(changeMatters({ pmin: 0, gt: 10, st: 5 }, 0, 6), true, 'st alone suffices');
   assert.equal(changeMatters({ pmin: 0, gt: 10 }, undefined, 3), true, 'nothing sent yet');
 });
+
+test('edge on booleans: only the chosen transition; con and epmax are inherited like pmax', () => {
+  assert.equal(changeMatters({ pmin: 0, edge: 1 }, false, true), true);
+  assert.equal(changeMatters({ pmin: 0, edge: 1 }, true, false), false);
+  assert.equal(changeMatters({ pmin: 0, edge: 0 }, true, false), true);
+  assert.equal(changeMatters({ pmin: 0 }, true, false), true, 'without edge every change');
+  const s = new AttributeStore();
+  s.set(1, '/5', { con: 1, epmax: 30 });
+  s.set(1, '/5/0/7', { edge: 1 });
+  assert.deepEqual(effectiveAttributes(s, 1, parsePath('/5/0/7'), {}), { pmin: 0, edge: 1, epmax: 30, con: 1 });
+  assert.deepEqual(effectiveAttributes(s, 1, parsePath('/5/0'), {}), { pmin: 0, epmax: 30, con: 1 });
+});

@@ -13,11 +13,12 @@ import { cleanup, client } from './helpers.js';
 const clock = new ManualClock();
 let server: LwM2MServer;
 let device: BasicDevice;
+let free = 1000;
 
 before(async () => {
   server = new LwM2MServer({ port: 0 });
   await server.start();
-  device = new BasicDevice({ manufacturer: 'Acme', batteryLevel: 50 });
+  device = new BasicDevice({ manufacturer: 'Acme', batteryLevel: 50, memoryFree: () => free });
   const c = client({ endpoint: 'observed', objects: [device], clock, servers: [{ uri: `coap://127.0.0.1:${server.address().port}`, shortServerId: 1, lifetime: 60 }] });
   const registered = new Promise<void>((resolve) => server.once('registered', () => resolve()));
   await c.start();
@@ -114,5 +115,18 @@ test('pmin holds a change back until it has passed; pmax sends without a change'
   assert.equal(c.values.length, first + 1);
   clock.advance(30_000);
   assert.equal(await c.next(), 41, 'pmax: a notification without a change');
+  await obs.cancel();
+});
+
+test('epmax: a value from a getter is evaluated that often, and a change found is notified', async () => {
+  const c = collector();
+  const memory = server.client('observed').object(Device).instance(0).memoryFree;
+  const obs = await memory.observe({ epmax: 5 }, c.listener);
+  assert.deepEqual(c.values, [1000]);
+  clock.advance(5_000);
+  await c.quiet();
+  free = 900;
+  clock.advance(5_000);
+  assert.equal(await c.next(), 900);
   await obs.cancel();
 });
