@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PeerIdentity } from '../transport/datagram-transport.js';
+import { publicKeyId } from './public-key-id.js';
 import { expectedCommonName, type EndpointSecurity } from './security-store.js';
 
 /**
@@ -19,7 +20,7 @@ export function identityBelongsTo(entry: EndpointSecurity, identity: PeerIdentit
   const c = entry.credentials;
   if (c === undefined || c.mode !== identity.type) return false;
   if (c.mode === 'psk' && identity.type === 'psk') return c.identity === identity.identity;
-  if (c.mode === 'rpk' && identity.type === 'rpk') return equalBytes(c.publicKey, identity.publicKey);
+  if (c.mode === 'rpk' && identity.type === 'rpk') return samePublicKey(c.publicKey, identity.publicKey);
   if (identity.type === 'x509') {
     const cn = commonNameOf(identity.subject);
     return cn !== undefined && cn === expectedCommonName(entry);
@@ -34,7 +35,7 @@ export function identityBelongsTo(entry: EndpointSecurity, identity: PeerIdentit
 export function sameIdentity(a: PeerIdentity | undefined, b: PeerIdentity | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   if (a.type === 'psk' && b.type === 'psk') return a.identity === b.identity;
-  if (a.type === 'rpk' && b.type === 'rpk') return equalBytes(a.publicKey, b.publicKey);
+  if (a.type === 'rpk' && b.type === 'rpk') return samePublicKey(a.publicKey, b.publicKey);
   if (a.type === 'x509' && b.type === 'x509') return a.subject === b.subject;
   return false;
 }
@@ -51,6 +52,8 @@ function fingerprint(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
+function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length === b.length && Buffer.compare(a, b) === 0) return true;
+  const id = publicKeyId(a);
+  return id !== undefined && id === publicKeyId(b);
 }

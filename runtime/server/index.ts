@@ -9,4 +9,5 @@ export { defaultObjectVersion, parseRegisteredObjects } from './registered-objec
 export { parseRegisterParams, parseUpdateParams, supportedVersions, type Lwm2mVersion, type RegistrationParams, type UpdateParams } from './registration-params.js';
 export { ServerError, type ServerErrorCode } from './server-error.js';
 export { MemorySecurityStore, type EndpointCredentials, type EndpointSecurity, type SecurityStore } from './security-store.js';
+export { publicKeyId } from './public-key-id.js';
 export { createServerDtlsTransport, type ServerDtlsOptions } from './dtls-transport.js';

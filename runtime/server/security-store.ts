@@ -5,6 +5,7 @@
  * belongs to the endpoint name a client registers as. Async throughout so that a shared store
  * (Redis) fits behind the same calls as the in-memory default.
  */
+import { publicKeyId } from './public-key-id.js';
 import { ServerError } from './server-error.js';
 
 /** The credentials of one endpoint: one DTLS mode (LwM2M Security object modes 0, 1, 2). */
@@ -50,11 +51,11 @@ function credentialKey(entry: EndpointSecurity): string | undefined {
   const c = entry.credentials;
   if (c === undefined) return undefined;
   if (c.mode === 'psk') return pskKey(c.identity);
-  if (c.mode === 'rpk') return rpkKey(c.publicKey);
+  if (c.mode === 'rpk') return rpkKey(publicKeyId(c.publicKey)!);
   return cnKey(expectedCommonName(entry)!);
 }
 const pskKey = (identity: string): string => `psk:${identity}`;
-const rpkKey = (spki: Uint8Array): string => `rpk:${Buffer.from(spki).toString('hex')}`;
+const rpkKey = (id: string): string => `rpk:${id}`;
 const cnKey = (cn: string): string => `cn:${cn}`;
 
 function validate(entry: EndpointSecurity): EndpointSecurity {
@@ -66,7 +67,7 @@ function validate(entry: EndpointSecurity): EndpointSecurity {
     if (c.identity === '' || c.key.length === 0) throw new ServerError('E_ARGUMENT', `endpoint ${entry.endpoint}: a PSK needs an identity and a key`);
     credentials = { mode: 'psk', identity: c.identity, key: new Uint8Array(c.key) };
   } else if (c.mode === 'rpk') {
-    if (c.publicKey.length === 0) throw new ServerError('E_ARGUMENT', `endpoint ${entry.endpoint}: an RPK entry needs the public key (SPKI, DER)`);
+    if (publicKeyId(c.publicKey) === undefined) throw new ServerError('E_ARGUMENT', `endpoint ${entry.endpoint}: the public key is not an EC key as SPKI DER`);
     credentials = { mode: 'rpk', publicKey: new Uint8Array(c.publicKey) };
   } else if (c.mode === 'x509') {
     if (c.commonName === '') throw new ServerError('E_ARGUMENT', `endpoint ${entry.endpoint}: an empty commonName`);
@@ -96,7 +97,8 @@ export class MemorySecurityStore implements SecurityStore {
   }
 
   async byPublicKey(publicKey: Uint8Array): Promise<EndpointSecurity | undefined> {
-    return this.#lookup(rpkKey(publicKey));
+    const id = publicKeyId(publicKey);
+    return id === undefined ? undefined : this.#lookup(rpkKey(id));
   }
 
   async byCommonName(commonName: string): Promise<EndpointSecurity | undefined> {

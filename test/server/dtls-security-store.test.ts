@@ -1,5 +1,6 @@
 /** The security store and the identity checks behind 4.03: no network. */
 import assert from 'node:assert/strict';
+import { ECDH, generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { commonNameOf, describeIdentity, identityBelongsTo, sameIdentity } from '../../runtime/server/endpoint-identity.js';
 import { checkRegister, checkSameClient } from '../../runtime/server/registration-access.js';
@@ -7,8 +8,15 @@ import { MemorySecurityStore, ServerError } from '../../runtime/server/index.js'
 import type { Registration } from '../../runtime/server/index.js';
 
 const key = new Uint8Array(16).fill(7);
-const spkiA = Uint8Array.of(0x30, 1, 2, 3);
-const spkiB = Uint8Array.of(0x30, 1, 2, 4);
+const spki = (): Uint8Array => new Uint8Array(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }));
+const spkiA = spki();
+const spkiB = spki();
+
+/** The same P-256 key as SPKI with a compressed point (33 bytes instead of 65). */
+function compressed(uncompressedSpki: Uint8Array): Uint8Array {
+  const point = ECDH.convertKey(Buffer.from(uncompressedSpki.subarray(26)), 'prime256v1', undefined, undefined, 'compressed') as Buffer;
+  return Buffer.concat([Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'), point]);
+}
 
 function store(): MemorySecurityStore {
   return new MemorySecurityStore([
@@ -26,7 +34,9 @@ test('lookups by PSK identity, public key and certificate CN find the endpoint',
   const s = store();
   assert.equal((await s.byPskIdentity('id-1'))?.endpoint, 'dev-psk');
   assert.equal(await s.byPskIdentity('id-2'), undefined);
-  assert.equal((await s.byPublicKey(Uint8Array.of(0x30, 1, 2, 3)))?.endpoint, 'dev-rpk');
+  assert.equal((await s.byPublicKey(new Uint8Array(spkiA)))?.endpoint, 'dev-rpk');
+  assert.equal((await s.byPublicKey(compressed(spkiA)))?.endpoint, 'dev-rpk', 'the same key with a compressed point');
+  assert.equal(await s.byPublicKey(Uint8Array.of(1, 2, 3)), undefined);
   assert.equal(await s.byPublicKey(spkiB), undefined);
   assert.equal((await s.byCommonName('urn:dev:1'))?.endpoint, 'urn:dev:1', 'the CN defaults to the endpoint name');
   assert.equal((await s.byCommonName('other-cn'))?.endpoint, 'dev-x509-cn');
@@ -39,7 +49,7 @@ test('lookups by PSK identity, public key and certificate CN find the endpoint',
 test('credentials belong to one endpoint only; replacing an entry frees the old ones; remove', async () => {
   const s = store();
   await assert.rejects(s.set({ endpoint: 'thief', credentials: { mode: 'psk', identity: 'id-1', key } }), (e: unknown) => e instanceof ServerError && e.code === 'E_ARGUMENT');
-  await assert.rejects(s.set({ endpoint: 'thief', credentials: { mode: 'rpk', publicKey: spkiA } }), /already belong to endpoint dev-rpk/);
+  await assert.rejects(s.set({ endpoint: 'thief', credentials: { mode: 'rpk', publicKey: compressed(spkiA) } }), /already belong to endpoint dev-rpk/);
   await s.set({ endpoint: 'dev-psk', credentials: { mode: 'psk', identity: 'id-9', key } });
   assert.equal(await s.byPskIdentity('id-1'), undefined);
   assert.equal((await s.byPskIdentity('id-9'))?.endpoint, 'dev-psk');
@@ -62,6 +72,7 @@ test('invalid entries are refused', () => {
   assert.throws(() => new MemorySecurityStore([{ endpoint: 'e', credentials: { mode: 'psk', identity: '', key } }]), /identity and a key/);
   assert.throws(() => new MemorySecurityStore([{ endpoint: 'e', credentials: { mode: 'psk', identity: 'i', key: new Uint8Array(0) } }]), /identity and a key/);
   assert.throws(() => new MemorySecurityStore([{ endpoint: 'e', credentials: { mode: 'rpk', publicKey: new Uint8Array(0) } }]), /public key/);
+  assert.throws(() => new MemorySecurityStore([{ endpoint: 'e', credentials: { mode: 'rpk', publicKey: Buffer.from('-----BEGIN PUBLIC KEY-----') } }]), /not an EC key as SPKI DER/);
 });
 
 test('commonNameOf reads node:crypto subjects; none or several CNs give undefined', () => {
@@ -80,6 +91,7 @@ test('identityBelongsTo: the mode and the credential must both match', async () 
   const rpk = (await s.get('dev-rpk'))!;
   assert.equal(identityBelongsTo(rpk, { type: 'rpk', publicKey: spkiA }), true);
   assert.equal(identityBelongsTo(rpk, { type: 'rpk', publicKey: spkiB }), false);
+  assert.equal(identityBelongsTo(rpk, { type: 'rpk', publicKey: compressed(spkiA) }), true);
   const x509 = (await s.get('urn:dev:1'))!;
   assert.equal(identityBelongsTo(x509, { type: 'x509', subject: 'O=Acme\nCN=urn:dev:1', certificate: new Uint8Array(1) }), true);
   assert.equal(identityBelongsTo(x509, { type: 'x509', subject: 'CN=urn:dev:2', certificate: new Uint8Array(1) }), false);
