@@ -182,3 +182,14 @@ test('the dtls option needs a security store, and excludes a transport of one\'s
     await udp.close();
   }
 });
+
+test('credentials removed from the store: the next Update is refused, the client may still de-register', async () => {
+  const security = securityStore();
+  const server = await startServer({ securityStore: security, dtls });
+  const a = await dtlsPeer({ psk: { identity: 'id-a', key: KEY_A } });
+  const reg = await register(a, server.address(), 'dev-a');
+  assert.equal(reg.code, '2.01');
+  await security.remove('dev-a');
+  assert.equal((await update(a, server.address(), reg.location)).code, '4.03');
+  assert.equal((await deregister(a, server.address(), reg.location)).code, '2.02');
+});
