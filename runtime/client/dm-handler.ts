@@ -14,7 +14,7 @@ import { parsePath, pathLevel, type LwM2MPath } from '../model/path.js';
 import type { PeerAddress } from '../transport/datagram-transport.js';
 import { DmFailure, type DmContext, type Requester } from './dm-context.js';
 import { create, execute, remove } from './dm-lifecycle.js';
-import { discover, read, readComposite } from './dm-read.js';
+import { compositeRequest, discover, read, readComposite, renderComposite } from './dm-read.js';
 import { write, writeAttributes, writeComposite } from './dm-write.js';
 import { HIDDEN_OBJECTS } from './register-payload.js';
 
@@ -46,7 +46,14 @@ export function createDmHandler(ctx: DmContext, requester: (peer: PeerAddress) =
 
 async function dispatch(ctx: DmContext, who: Requester, req: IncomingRequest): Promise<OutgoingResponse> {
   if (req.path.length === 0 || (req.path.length === 1 && req.path[0] === '')) {
-    if (req.method === 'FETCH') return readComposite(ctx, who, req);
+    if (req.method === 'FETCH') {
+      if (!req.observeRequested || ctx.observations === undefined) return readComposite(ctx, who, req);
+      // Observe-Composite: the composite Read is the first notification.
+      const { paths, format } = compositeRequest(ctx, who, req);
+      const res = await renderComposite(ctx, who, paths, format);
+      void ctx.observations.addComposite(who, paths, () => renderComposite(ctx, who, paths, format), req.acceptObserve());
+      return res;
+    }
     if (req.method === 'iPATCH') return writeComposite(ctx, who, req);
     throw new DmFailure(C.MethodNotAllowed, `${req.method} on the root`);
   }

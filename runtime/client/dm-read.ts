@@ -147,18 +147,27 @@ export async function discover(ctx: DmContext, who: Requester, path: LwM2MPath):
 
 /** Read-Composite: FETCH with a SenML body of paths; paths that do not exist are left out. */
 export async function readComposite(ctx: DmContext, who: Requester, req: IncomingRequest): Promise<OutgoingResponse> {
+  const { paths, format } = compositeRequest(ctx, who, req);
+  return renderComposite(ctx, who, paths, format);
+}
+
+/** The paths and the answer format of a Read-/Observe-Composite request (FETCH on the root). */
+export function compositeRequest(ctx: DmContext, who: Requester, req: IncomingRequest): { paths: LwM2MPath[]; format: number } {
   const formats = compositeFormats(who.version);
   if (formats.length === 0) throw new DmFailure(C.MethodNotAllowed, 'Read-Composite needs LwM2M 1.1 or later');
   const ct = req.contentFormat;
   if (ct !== ContentFormat.SENML_JSON && ct !== ContentFormat.SENML_CBOR) throw new DmFailure(C.UnsupportedContentFormat, `a Read-Composite body is SenML JSON or CBOR, not ${String(ct)}`);
   const format = req.accept ?? ct;
   if (!(formats as number[]).includes(format)) throw new DmFailure(C.NotAcceptable, `content format ${format} cannot carry a composite answer`);
-  let paths: LwM2MPath[];
   try {
-    paths = decodeCompositeRequest(ct, req.payload, ctx.maxPayloadBytes === undefined ? undefined : { maxBytes: ctx.maxPayloadBytes });
+    return { paths: decodeCompositeRequest(ct, req.payload, ctx.maxPayloadBytes === undefined ? undefined : { maxBytes: ctx.maxPayloadBytes }), format };
   } catch (e) {
     throw new DmFailure(C.BadRequest, (e as Error).message);
   }
+}
+
+/** The values at several paths in one payload: what exists and may be read, the rest left out. */
+export async function renderComposite(ctx: DmContext, who: Requester, paths: readonly LwM2MPath[], format: number): Promise<OutgoingResponse> {
   const records: LwM2MRecord[] = [];
   for (const p of paths) {
     if (HIDDEN_OBJECTS.has(p.objectId)) continue;

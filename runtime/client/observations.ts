@@ -29,8 +29,11 @@ export interface ObservationContext {
 
 interface Entry {
   readonly who: Requester;
-  readonly path: LwM2MPath;
-  readonly accept: number | undefined;
+  /** One path, or several for Observe-Composite. */
+  readonly paths: readonly LwM2MPath[];
+  /** The single path whose value gt/lt/st/edge compare; none for a composite. */
+  readonly single: LwM2MPath | undefined;
+  readonly render: () => Promise<OutgoingResponse>;
   readonly obs: ServerObservation;
   lastSentAt: number;
   /** The value at the path when last sent (numbers and booleans: what gt/lt/st/edge compare). */
@@ -53,15 +56,30 @@ export class Observations {
   }
 
   /** Starts reporting after the first response (the Read that accepted the observation) went out. */
-  async add(who: Requester, path: LwM2MPath, accept: number | undefined, obs: ServerObservation): Promise<void> {
-    const first = await this.#number(path);
-    const e: Entry = { who, path, accept, obs, lastSentAt: this.ctx.clock.now(), lastNumber: first, lastSeen: first, deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, unsubscribe: [] };
+  add(who: Requester, path: LwM2MPath, accept: number | undefined, obs: ServerObservation): Promise<void> {
+    return this.#add(who, [path], path, () => this.ctx.render(who, path, accept), obs);
+  }
+
+  /**
+   * Observe-Composite: one observation of several paths, each notification a composite Read
+   * of them all. A change under any path counts; pmin/pmax come from the first path's
+   * attributes; gt/lt/st/edge do not apply.
+   */
+  addComposite(who: Requester, paths: readonly LwM2MPath[], render: () => Promise<OutgoingResponse>, obs: ServerObservation): Promise<void> {
+    return this.#add(who, paths, undefined, render, obs);
+  }
+
+  async #add(who: Requester, paths: readonly LwM2MPath[], single: LwM2MPath | undefined, render: () => Promise<OutgoingResponse>, obs: ServerObservation): Promise<void> {
+    const first = single === undefined ? undefined : await this.#number(single);
+    const e: Entry = { who, paths, single, render, obs, lastSentAt: this.ctx.clock.now(), lastNumber: first, lastSeen: first, deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, unsubscribe: [] };
     this.#entries.add(e);
-    const instances = path.instanceId === undefined ? this.ctx.tree.instances(path.objectId) : [this.ctx.tree.instance(path.objectId, path.instanceId)].filter((i): i is ObjectInstance => i !== undefined);
-    for (const inst of instances) {
-      e.unsubscribe.push(inst.onChange((_, resourceId) => {
-        if (path.resourceId === undefined || path.resourceId === resourceId) void this.#changed(e);
-      }));
+    for (const path of paths) {
+      const instances = path.instanceId === undefined ? this.ctx.tree.instances(path.objectId) : [this.ctx.tree.instance(path.objectId, path.instanceId)].filter((i): i is ObjectInstance => i !== undefined);
+      for (const inst of instances) {
+        e.unsubscribe.push(inst.onChange((_, resourceId) => {
+          if (path.resourceId === undefined || path.resourceId === resourceId) void this.#changed(e);
+        }));
+      }
     }
     obs.onEnd(() => this.#drop(e));
     await this.#armPmax(e);
@@ -77,7 +95,7 @@ export class Observations {
     e.epmaxTimer = this.ctx.clock.setTimeout((x: Entry) => {
       x.epmaxTimer = undefined;
       void (async () => {
-        const v = await this.#number(x.path);
+        const v = x.single === undefined ? undefined : await this.#number(x.single);
         if (v !== x.lastSeen) await this.#changed(x);
         await this.#armEpmax(x);
       })();
@@ -91,7 +109,7 @@ export class Observations {
   async #changed(e: Entry): Promise<void> {
     try {
       const a = await this.#attributes(e);
-      const value = await this.#number(e.path);
+      const value = e.single === undefined ? undefined : await this.#number(e.single);
       e.lastSeen = value;
       if (!changeMatters(a, e.lastNumber, value)) {
         // An edge that is not the chosen one still moves what the next edge is compared with.
@@ -107,7 +125,7 @@ export class Observations {
         void this.#send(x);
       }, due - now, e);
     } catch (err) {
-      this.ctx.log.warn({ err: (err as Error).message, path: formatPath(e.path) }, 'notification check failed');
+      this.ctx.log.warn({ err: (err as Error).message, path: formatPath(e.paths[0]!) }, 'notification check failed');
     }
   }
 
@@ -118,15 +136,15 @@ export class Observations {
       e.deferred = undefined;
     }
     e.lastSentAt = this.ctx.clock.now();
-    e.lastNumber = await this.#number(e.path);
+    e.lastNumber = e.single === undefined ? undefined : await this.#number(e.single);
     e.lastSeen = e.lastNumber;
     await this.#armPmax(e);
     const { con } = await this.#attributes(e);
     try {
-      await e.obs.notify(await this.ctx.render(e.who, e.path, e.accept), { confirmable: con === 1 });
+      await e.obs.notify(await e.render(), { confirmable: con === 1 });
     } catch (err) {
       // The observer went away (RST, timeout): the observation ends through onEnd.
-      this.ctx.log.debug({ err: (err as Error).message, path: formatPath(e.path) }, 'notification not delivered');
+      this.ctx.log.debug({ err: (err as Error).message, path: formatPath(e.paths[0]!) }, 'notification not delivered');
     }
   }
 
@@ -142,7 +160,7 @@ export class Observations {
   }
 
   async #attributes(e: Entry) {
-    return effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.path, await this.ctx.serverDefaults(e.who.shortServerId));
+    return effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.single ?? e.paths[0]!, await this.ctx.serverDefaults(e.who.shortServerId));
   }
 
   /** The number or boolean at a single resource (instance) path, for gt/lt/st/edge and epmax; undefined elsewhere. */
