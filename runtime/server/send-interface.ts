@@ -12,6 +12,7 @@ import type { Registry } from '../../registry/create-registry.js';
 import { objectResolver } from '../model/object-resolver.js';
 import type { LwM2MRecord } from '../model/record.js';
 import { peerKey } from '../transport/datagram-transport.js';
+import { describeIdentity, sameIdentity } from './endpoint-identity.js';
 import type { Registration } from './registration.js';
 import type { RegistrationStore } from './registration-store.js';
 
@@ -32,6 +33,11 @@ export async function handleSend(req: IncomingRequest, ctx: SendContext): Promis
   if (registration === undefined) {
     ctx.log.warn({ peer: req.peer }, 'Send from a peer that is not registered');
     return { code: ResponseCode.NotFound, payload: 'not registered', contentFormat: 0 };
+  }
+  // The address is where the client was; the DTLS identity is who it is: both must match.
+  if (!sameIdentity(registration.identity, req.identity)) {
+    ctx.log.warn({ peer: req.peer, endpoint: registration.endpoint, identity: describeIdentity(req.identity) }, 'Send from another identity than the registration');
+    return { code: ResponseCode.Forbidden, payload: 'not the registered identity', contentFormat: 0 };
   }
   if (req.contentFormat === undefined || !SEND_FORMATS.has(req.contentFormat)) {
     return { code: ResponseCode.UnsupportedContentFormat, payload: 'Send takes SenML CBOR, SenML JSON or LwM2M CBOR', contentFormat: 0 };
