@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { generatorVersion } from '../codegen/version.js';
 import { generateCommand } from './generate-command.js';
+import { bootstrapCommand } from './bootstrap-command.js';
 import { clientCommand } from './client-command.js';
 import { serverCommand } from './server-command.js';
 import { exitCodes } from './terminal.js';
@@ -14,7 +15,8 @@ const program = new Command('lwm2m-sdk')
   .showHelpAfterError('(add --help for usage)')
   .addCommand(generateCommand().exitOverride())
   .addCommand(serverCommand().exitOverride())
-  .addCommand(clientCommand().exitOverride());
+  .addCommand(clientCommand().exitOverride())
+  .addCommand(bootstrapCommand().exitOverride());
 
 try {
   await program.parseAsync(process.argv);
