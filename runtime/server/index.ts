@@ -1,7 +1,7 @@
 /** lwm2m-sdk/server: the LwM2M server. */
 export { LwM2MServer, type LwM2MServerOptions, type ServerEvents } from './lwm2m-server.js';
 export { RemoteClient, attributeQuery, type ClientObservationHandle, type CompositePath, type CompositeValue } from './remote-client.js';
-export { remoteObject } from './remote-handles.js';
+export { CompositeWrite, remoteObject, type CompositeReadValues, type ReadableHandle } from './remote-handles.js';
 export { MemoryRegistrationStore, type RegistrationStore } from './registration-store.js';
 export type { Registration } from './registration.js';
 export type { RegisteredObject, RegisteredObjects } from './registered-objects.js';

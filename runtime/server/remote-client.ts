@@ -24,7 +24,7 @@ import type { ObjectType } from '../genv1/define-object.js';
 import type { RemoteObject } from '../genv1/remote.js';
 import { compositeFormat, formatCandidates } from './format-choice.js';
 import type { QueueMode } from './queue-mode.js';
-import { remoteObject } from './remote-handles.js';
+import { CompositeWrite, readValues, remoteObject, type CompositeReadValues, type ReadableHandle } from './remote-handles.js';
 import type { Registration } from './registration.js';
 import type { RegistrationStore } from './registration-store.js';
 import { ServerError } from './server-error.js';
@@ -239,6 +239,16 @@ export class RemoteClient {
     }
     const res = await this.send(r, { method: 'iPATCH', path: rootOf(r), contentFormat: format, payload });
     expectCode(res, 0x44, 'Write-Composite', records.map((x) => formatPath(x.path)).join(','));
+  }
+
+  /** Read-Composite through typed handles: `readValues({ battery: dev.batteryLevel, errors: dev.errorCode })`. */
+  readValues<H extends Readonly<Record<string, ReadableHandle>>>(handles: H): Promise<CompositeReadValues<H>> {
+    return readValues(this, handles);
+  }
+
+  /** Write-Composite through typed handles: `writeValues().set(dev.timezone, 'UTC').set(dev.utcOffset, '+00:00').send()`. */
+  writeValues(): CompositeWrite {
+    return new CompositeWrite(this);
   }
 
   /** Composite operations exist from LwM2M 1.1 on: a 1.0 client is refused before anything is sent. */

@@ -5,10 +5,10 @@
  */
 import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descriptor.js';
 import type { ObjectType } from '../genv1/define-object.js';
-import type { InstanceHandle, Observation, RemoteInstance, RemoteObject } from '../genv1/remote.js';
+import type { InstanceHandle, Observation, RemoteInstance, RemoteObject, ResourceHandle, WriteHandle } from '../genv1/remote.js';
 import { instanceNode, multipleResourceNode, resourceNode, type LwM2MNode, type ResourceNode } from '../model/node.js';
 import type { ResourceValue } from '../model/values.js';
-import type { AnyAttributes, RemoteClient } from './remote-client.js';
+import type { AnyAttributes, CompositeValue, RemoteClient } from './remote-client.js';
 import { ServerError } from './server-error.js';
 
 type Stored = ResourceValue | ReadonlyMap<number, ResourceValue>;
@@ -146,3 +146,41 @@ function toResourceNodes(d: ObjectDescriptor, values: Readonly<Record<string, un
   return out;
 }
 
+
+/** A typed handle that can be read: its value type is what its `read()` resolves to. */
+export type ReadableHandle = ResourceHandle & { read(): Promise<unknown> };
+
+/** What readValues() gives: each key's value typed as its handle reads it; undefined when the client left it out. */
+export type CompositeReadValues<H> = { -readonly [K in keyof H]?: H[K] extends { read(): Promise<infer T> } ? T : never };
+
+/** Read-Composite over typed resource handles, by key: one FETCH for all of them. */
+export async function readValues<H extends Readonly<Record<string, ReadableHandle>>>(client: RemoteClient, handles: H): Promise<CompositeReadValues<H>> {
+  const keys = Object.keys(handles);
+  const nodes = await client.readComposite(keys.map((k) => handles[k]!));
+  const out: Record<string, Stored> = {};
+  for (const k of keys) {
+    const node = nodes.get(handles[k]!.path);
+    if (node === undefined) continue;
+    if (node.kind === 'resource' || node.kind === 'resourceInstance') out[k] = node.value;
+    else if (node.kind === 'multipleResource') out[k] = node.instances;
+    else throw new ServerError('E_CLIENT_PAYLOAD', `Read-Composite of ${handles[k]!.path} answered a whole ${node.kind}`);
+  }
+  return out as CompositeReadValues<H>;
+}
+
+/** Write-Composite over typed resource handles: `.set(handle, value)` per resource, then `send()`. */
+export class CompositeWrite {
+  readonly #values = new Map<string, CompositeValue>();
+
+  constructor(private readonly client: RemoteClient) {}
+
+  /** The value's type is the one the handle's own write() takes. */
+  set<T>(handle: WriteHandle<T>, value: NoInfer<T>): this {
+    this.#values.set(handle.path, value as CompositeValue);
+    return this;
+  }
+
+  send(options: { format?: number } = {}): Promise<void> {
+    return this.client.writeComposite(this.#values, options);
+  }
+}

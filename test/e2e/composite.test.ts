@@ -95,6 +95,19 @@ test('argument errors are found before sending: no paths, a Map at an instance p
   assert.equal((await failure(server, 'readComposite', 'nobody', { paths: ['/3/0'] }))[0], 'E_CLIENT_UNKNOWN');
 });
 
+test('through typed handles: readValues gives typed values by key, writeValues().set(..).send() writes them', async () => {
+  const v = (await ok(server, 'typedRead', 'composite-11')) as Record<string, unknown>;
+  assert.equal(v['manufacturer'], 'Acme');
+  assert.equal(v['battery'], 77);
+  assert.ok(v['levels'] instanceof Map);
+  assert.ok(v['stamp'] instanceof Date);
+  assert.equal('gone' in v, false, 'an instance the client lacks is left out');
+  await ok(server, 'typedWrite', 'composite-11', { value: 'Europe/Oslo' });
+  assert.equal((await v11.command('get', { path: '/3/0/15' }))['result'], 'Europe/Oslo');
+  assert.equal(((await v11.command('get', { path: '/33100/0/8' }))['result'] as Map<number, number>).get(3), 30);
+  assert.equal((await v11.command('get', { path: '/33100/0/3' }))['result'], false);
+});
+
 test('a 1.0 client: composite operations are refused with E_ARGUMENT, nothing is sent', async () => {
   const v10 = await startClient(server, { endpoint: 'composite-10', lwm2mVersion: '1.0' });
   clients.push(v10);
