@@ -11,7 +11,7 @@ import type { IncomingRequest, OutgoingResponse } from '../../runtime/coap/reque
 import { coreRegistry } from '../../registry/index.js';
 import { formatPath } from '../../runtime/model/path.js';
 import { objectResolver } from '../../runtime/model/object-resolver.js';
-import { LwM2MServer, ServerError } from '../../runtime/server/index.js';
+import { LwM2MServer, ServerError, type CompositeValue } from '../../runtime/server/index.js';
 import { UdpTransport } from '../../runtime/transport/udp.js';
 
 const resolve = objectResolver(coreRegistry, new Map([[3, '1.1']]));
@@ -59,7 +59,7 @@ test('a client that lists only SenML JSON is asked in SenML JSON; the FETCH body
   assert.deepEqual(decodeCompositeRequest(110, seen[0]!.payload).map(formatPath), ['/3/0/0', '/3/0/11', '/3/0/9', '/3/0/1']);
   assert.deepEqual([...r.keys()], ['/3/0/0', '/3/0/11', '/3/0/9']);
   assert.deepEqual(r.get('/3/0/11'), { kind: 'multipleResource', id: 11, instances: new Map([[0, 0]]) });
-  await server.client('ct-json').writeComposite(new Map([['/3/0/14', '+02:00'], ['/3/0/13', new Date(1_800_000_000_000)]]));
+  await server.client('ct-json').writeComposite(new Map<string, CompositeValue>([['/3/0/14', '+02:00'], ['/3/0/13', new Date(1_800_000_000_000)]]));
   assert.deepEqual([seen[1]?.method, seen[1]?.path, seen[1]?.cf], ['iPATCH', '/', 110]);
   assert.deepEqual(decodeRecords(110, seen[1]!.payload, { resolve }).map((x) => [formatPath(x.path), x.value]), [['/3/0/14', '+02:00'], ['/3/0/13', new Date(1_800_000_000_000)]]);
 });
