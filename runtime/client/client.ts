@@ -20,7 +20,8 @@ import { createDmHandler } from './dm-handler.js';
 import { ObjectTree, type InstanceConstructor } from './object-tree.js';
 import { registerPayload, type Lwm2mVersion } from './register-payload.js';
 import { ServerRegistration, type RegistrationHost, type RegistrationState, type RetryPolicy } from './registration.js';
-import { instancesFromConfig, readServerAccounts, type ServerConfig } from './server-accounts.js';
+import { bootstrapAccount, findBootstrapAccount, serverObjectFor, instancesFromConfig, parseServerUri, readServerAccounts, type ServerConfig } from './server-accounts.js';
+import { BootstrapSession } from './bootstrap-session.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { AttributeStore } from './write-attributes.js';
 import { AccessControl } from './access-control.js';
@@ -39,6 +40,11 @@ export interface LwM2MClientOptions {
   readonly objectTypes?: readonly ({ readonly descriptor: ObjectDescriptor; readonly Instance?: InstanceConstructor })[];
   /** Servers to create Security (/0) and Server (/1) instances for (ids after any given ones). */
   readonly servers?: readonly ServerConfig[];
+  /**
+   * A bootstrap server (coap:// only, for now). With no DM server configured, the client asks
+   * it for its servers first (client-initiated bootstrap), then registers with them.
+   */
+  readonly bootstrap?: { readonly uri: string; readonly finishTimeoutMs?: number };
   /** The LwM2M version registered with first (default "1.1"); 4.12 makes it fall back. */
   readonly lwm2mVersion?: Lwm2mVersion;
   /** MSISDN sent as the sms parameter. */
@@ -132,6 +138,12 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       const base = Math.max(-1, ...this.tree.instances(0).map((i) => i.id), ...this.tree.instances(1).map((i) => i.id)) + 1;
       for (const i of instancesFromConfig(options.servers, this.#version, base)) this.tree.add(i);
     }
+    if (options.bootstrap !== undefined) {
+      const id = Math.max(-1, ...this.tree.instances(0).map((i) => i.id)) + 1;
+      this.tree.add(bootstrapAccount(options.bootstrap.uri, this.#version, id));
+      // The bootstrap server writes Server instances: the client must know the object.
+      if (this.tree.object(1) === undefined) this.tree.addType(serverObjectFor(this.#version).descriptor, serverObjectFor(this.#version).Instance);
+    }
     this.tree.onStructureChange(() => this.#structureChanged());
   }
 
@@ -159,8 +171,14 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
 
   async #start(): Promise<void> {
     if (this.#started) return;
-    const accounts = await readServerAccounts(this.tree);
-    if (accounts.length === 0) throw new ClientError('E_CLIENT_CONFIG', 'no server: give Security (/0) and Server (/1) instances or the servers option');
+    let accounts = await readServerAccounts(this.tree);
+    if (accounts.length === 0) {
+      const account = await findBootstrapAccount(this.tree);
+      if (account === undefined) throw new ClientError('E_CLIENT_CONFIG', 'no server: give Security (/0) and Server (/1) instances, the servers option, or a bootstrap server');
+      await this.#bootstrap(account);
+      accounts = await readServerAccounts(this.tree);
+      if (accounts.length === 0) throw new ClientError('E_CLIENT_CONFIG', 'the bootstrap server gave no server account');
+    }
     const coap = { logger: this.#log, ...(this.#options.coap === undefined ? {} : { parameters: this.#options.coap }) };
     // coap:// servers share one socket; coaps:// servers share another, under DTLS.
     if (accounts.some((a) => !a.secure)) {
@@ -186,6 +204,39 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       this.#unsubscribe.push(r.account.server.onChange((_, id) => { if (id === 1 || id === 7) this.#registrationOf(r.account.server)?.update(); }));
     }
     for (const r of this.#registrations) r.start();
+  }
+
+  /**
+   * Client-initiated bootstrap: Bootstrap-Request, then the server's writes kept aside until its
+   * Bootstrap-Finish and applied at once. On any failure the configuration stays as it was.
+   */
+  async #bootstrap(account: ObjectInstance): Promise<void> {
+    const uri = await account.read(0);
+    if (typeof uri !== 'string') throw new ClientError('E_CLIENT_CONFIG', `${account.path}: the bootstrap account has no URI`);
+    const { host, port, secure } = parseServerUri(uri);
+    if (secure) throw new ClientError('E_CLIENT_CONFIG', 'a coaps:// bootstrap server is not supported yet');
+    const transport = this.#options.transport ?? (await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? 0 }));
+    const coap = new CoapEndpoint({ transport, logger: this.#log, ...(this.#options.coap === undefined ? {} : { parameters: this.#options.coap }) });
+    const session = new BootstrapSession(this.tree, account);
+    const peer = { address: host, port };
+    coap.onRequest((req) => (req.peer.address === peer.address && req.peer.port === peer.port ? session.handle(req) : { code: 0x81 }));
+    const timeoutMs = this.#options.requestTimeoutMs ?? 93_000;
+    try {
+      const res = await coap.request(peer, { method: 'POST', path: 'bs', query: [`ep=${this.endpointName}`], timeoutMs });
+      if (res.code !== 0x44) throw new ClientError('E_CLIENT_REJECTED', `Bootstrap-Request answered ${res.code >> 5}.${String(res.code & 31).padStart(2, '0')}`);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([session.finished, new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ClientError('E_CLIENT_UNREACHABLE', 'the bootstrap server did not finish in time')), this.#options.bootstrap?.finishTimeoutMs ?? 60_000);
+      })]).finally(() => clearTimeout(timer));
+      session.apply();
+      this.#log.info({ servers: (await readServerAccounts(this.tree)).map((a) => a.uri) }, 'bootstrapped');
+    } catch (e) {
+      if (e instanceof ClientError) throw e;
+      throw new ClientError('E_CLIENT_UNREACHABLE', `bootstrap: ${(e as Error).message}`, undefined, { cause: e });
+    } finally {
+      // The DM sockets are opened afresh: the bootstrap exchange ends here.
+      if (this.#options.transport === undefined) await coap.close();
+    }
   }
 
   /** De-registers from every server (unless `deregister: false`), then closes the socket. */

@@ -54,7 +54,7 @@ export interface ServerAccount {
 /** Instances of the Security and Server objects in the version matching the client's LwM2M version. */
 export function instancesFromConfig(configs: readonly ServerConfig[], version: Lwm2mVersion, instanceIdBase = 0): ObjectInstance[] {
   const Security = version === '1.0' ? LwM2MSecurity_v1_0 : version === '1.1' ? LwM2MSecurity_v1_1 : LwM2MSecurity;
-  const Server = version === '1.0' ? LwM2MServer_v1_0 : version === '1.1' ? LwM2MServer_v1_1 : LwM2MServer;
+  const Server = serverObjectFor(version);
   const out: ObjectInstance[] = [];
   configs.forEach((c, k) => {
     const id = instanceIdBase + k;
@@ -76,6 +76,27 @@ export function instancesFromConfig(configs: readonly ServerConfig[], version: L
     }));
   });
   return out;
+}
+
+/** The Server object (/1) of an LwM2M version. */
+export function serverObjectFor(version: Lwm2mVersion): typeof LwM2MServer | typeof LwM2MServer_v1_1 | typeof LwM2MServer_v1_0 {
+  return version === '1.0' ? LwM2MServer_v1_0 : version === '1.1' ? LwM2MServer_v1_1 : LwM2MServer;
+}
+
+/** The Security instance of a bootstrap server (NoSec). */
+export function bootstrapAccount(uri: string, version: Lwm2mVersion, id: number): ObjectInstance {
+  const Security = version === '1.0' ? LwM2MSecurity_v1_0 : version === '1.1' ? LwM2MSecurity_v1_1 : LwM2MSecurity;
+  parseServerUri(uri);
+  return new Security.Instance(id, {
+    lwm2mServerUri: uri, bootstrapServer: true, securityMode: SECURITY_NOSEC, publicKeyOrIdentity: new Uint8Array(0),
+    serverPublicKey: new Uint8Array(0), secretKey: new Uint8Array(0),
+  });
+}
+
+/** The first Security instance marked as a bootstrap server, if any. */
+export async function findBootstrapAccount(tree: ObjectTree): Promise<ObjectInstance | undefined> {
+  for (const sec of tree.instances(0)) if ((await value(sec, 1)) === true) return sec;
+  return undefined;
 }
 
 const SECURITY_PSK = 0;

@@ -1,0 +1,60 @@
+/**
+ * The chain of issue #6: a client that knows only its bootstrap server asks it for its
+ * servers, gets them (writes applied only at Bootstrap-Finish), and registers with them.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { Device } from '../../registry/index.js';
+import { BootstrapServer, parseBootstrapConfig } from '../../runtime/bootstrap/index.js';
+import { BasicDevice, ClientError, LwM2MClient } from '../../runtime/client/index.js';
+import { LwM2MServer } from '../../runtime/server/index.js';
+
+test('bootstrap server -> two DM servers: the client registers with both, and each can read it', async () => {
+  const dm1 = new LwM2MServer({ port: 0 });
+  const dm2 = new LwM2MServer({ port: 0 });
+  await dm1.start();
+  await dm2.start();
+  const bs = new BootstrapServer({
+    port: 0,
+    config: parseBootstrapConfig({ endpoints: { 'chained': { servers: [
+      { shortServerId: 101, uri: `coap://127.0.0.1:${dm1.address().port}`, lifetime: 60 },
+      { shortServerId: 102, uri: `coap://127.0.0.1:${dm2.address().port}`, lifetime: 120 },
+    ] } } }),
+  });
+  await bs.start();
+  const client = new LwM2MClient({ endpoint: 'chained', objects: [new BasicDevice({ manufacturer: 'Chain Co' })], bootstrap: { uri: `coap://127.0.0.1:${bs.address().port}`, finishTimeoutMs: 5000 } });
+  const failures: string[] = [];
+  bs.on('failed', (ep, e) => failures.push(`${ep}: ${e.message}`));
+  try {
+    const reg1 = once(dm1, 'registered');
+    const reg2 = once(dm2, 'registered');
+    const bootstrapped = once(bs, 'bootstrapped');
+    await client.start();
+    await bootstrapped;
+    const [[r1], [r2]] = await Promise.all([reg1, reg2]);
+    assert.deepEqual([r1.endpoint, r1.lifetime, r2.endpoint, r2.lifetime], ['chained', 60, 'chained', 120]);
+    assert.equal(await dm1.client('chained').object(Device).instance(0).manufacturer.read(), 'Chain Co');
+    assert.equal(await dm2.client('chained').object(Device).instance(0).manufacturer.read(), 'Chain Co');
+    assert.deepEqual(failures, []);
+    // The bootstrap account is still there; the DM servers never see /0.
+    assert.ok(client.tree.instances(0).some((i) => i.id === 0));
+  } finally {
+    await client.stop();
+    await Promise.all([bs.stop(), dm1.stop(), dm2.stop()]);
+  }
+});
+
+test('a bootstrap that fails changes nothing', async () => {
+  const bs = new BootstrapServer({ port: 0, config: parseBootstrapConfig({ endpoints: {} }) });
+  await bs.start();
+  const client = new LwM2MClient({ endpoint: 'unknown-to-bs', objects: [new BasicDevice({})], bootstrap: { uri: `coap://127.0.0.1:${bs.address().port}` } });
+  try {
+    const before = client.tree.instances(0).length + client.tree.instances(1).length;
+    await assert.rejects(client.start(), (e: unknown) => e instanceof ClientError && e.code === 'E_CLIENT_REJECTED' && /4\.00/.test(e.message));
+    assert.equal(client.tree.instances(0).length + client.tree.instances(1).length, before);
+  } finally {
+    await client.stop();
+    await bs.stop();
+  }
+});
