@@ -12,3 +12,4 @@ export type { Logger } from '../coap/logger.js';
 export { BasicDevice, type BasicDeviceValues } from './basic-device.js';
 export { sampleValue, sampleValues, simulatedObjects, type SimulatedDeviceOptions } from './simulated-device.js';
 export type { SendFormat } from './send.js';
+export { Right, type Grant, type RightName } from './access-control.js';
