@@ -12,6 +12,7 @@ import { exitCodes, paint } from './terminal.js';
 interface Flags {
   endpoint: string;
   server: string;
+  factory?: string;
   lwm2m: '1.0' | '1.1' | '1.2';
   lifetime: number;
   package?: string;
@@ -35,6 +36,7 @@ export function clientCommand(): Command {
     .option('--lwm2m <version>', 'LwM2M version to register with (falls back on 4.12)', version, '1.1')
     .option('--lifetime <seconds>', 'registration lifetime', seconds, 300)
     .option('--package <dir>', 'a package made by `lwm2m-sdk generate`: one sample instance of each of its objects')
+    .option('--factory <file>', 'factory bootstrap JSON: { "servers"?: [...], "bootstrap"?: { "uri" }, "acl"?: [...] } instead of --server')
     .action(async (flags: Flags) => {
       const objectTypes = flags.package ? await loadObjectTypes(flags.package) : [];
       if (objectTypes === undefined) {
@@ -42,12 +44,21 @@ export function clientCommand(): Command {
         return;
       }
       // Loaded here, not with the CLI: other commands do not pay for the client.
-      const [{ pino }, { LwM2MClient, simulatedObjects }] = await Promise.all([import('pino'), import('../runtime/client/index.js')]);
+      const [{ pino }, { LwM2MClient, simulatedObjects, readFactoryBootstrap, ClientError }] = await Promise.all([import('pino'), import('../runtime/client/index.js')]);
+      let factory;
+      try {
+        factory = flags.factory ? readFactoryBootstrap(flags.factory) : undefined;
+      } catch (e) {
+        if (!(e instanceof ClientError)) throw e;
+        console.error(paint.red(`error: ${e.message}`));
+        process.exitCode = exitCodes.usage;
+        return;
+      }
       const log = pino({ name: 'lwm2m-client' });
       const client = new LwM2MClient({
         endpoint: flags.endpoint,
         objects: simulatedObjects({ objectTypes }),
-        servers: [{ uri: flags.server, shortServerId: 1, lifetime: flags.lifetime }],
+        ...(factory ? { factory } : { servers: [{ uri: flags.server, shortServerId: 1, lifetime: flags.lifetime }] }),
         lwm2mVersion: flags.lwm2m,
         logger: log,
       });

@@ -22,6 +22,7 @@ import { registerPayload, type Lwm2mVersion } from './register-payload.js';
 import { ServerRegistration, type RegistrationHost, type RegistrationState, type RetryPolicy } from './registration.js';
 import { bootstrapAccount, findBootstrapAccount, serverObjectFor, instancesFromConfig, parseServerUri, readServerAccounts, type ServerConfig } from './server-accounts.js';
 import { BootstrapSession } from './bootstrap-session.js';
+import type { FactoryBootstrap } from './factory-bootstrap.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { AttributeStore } from './write-attributes.js';
 import { AccessControl } from './access-control.js';
@@ -45,6 +46,8 @@ export interface LwM2MClientOptions {
    * it for its servers first (client-initiated bootstrap), then registers with them.
    */
   readonly bootstrap?: { readonly uri: string; readonly finishTimeoutMs?: number };
+  /** A factory bootstrap (readFactoryBootstrap(file)): its servers, bootstrap server and ACLs, loaded before the first registration. */
+  readonly factory?: FactoryBootstrap;
   /** The LwM2M version registered with first (default "1.1"); 4.12 makes it fall back. */
   readonly lwm2mVersion?: Lwm2mVersion;
   /** MSISDN sent as the sms parameter. */
@@ -134,6 +137,12 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     this.#version = options.lwm2mVersion ?? '1.1';
     for (const t of options.objectTypes ?? []) this.tree.addType(t.descriptor, t.Instance);
     for (const i of options.objects) this.tree.add(i);
+    if (options.factory !== undefined) {
+      // The factory's servers join those given; an explicit bootstrap option wins over the factory's.
+      const { servers, bootstrap } = options.factory;
+      options = { ...options, servers: [...(options.servers ?? []), ...servers], ...(options.bootstrap === undefined && bootstrap !== undefined ? { bootstrap } : {}) };
+      this.#options = options;
+    }
     if (options.servers !== undefined && options.servers.length > 0) {
       const base = Math.max(-1, ...this.tree.instances(0).map((i) => i.id), ...this.tree.instances(1).map((i) => i.id)) + 1;
       for (const i of instancesFromConfig(options.servers, this.#version, base)) this.tree.add(i);
@@ -171,6 +180,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
 
   async #start(): Promise<void> {
     if (this.#started) return;
+    for (const g of this.#options.factory?.acl ?? []) await this.access.grant(g);
     let accounts = await readServerAccounts(this.tree);
     if (accounts.length === 0) {
       const account = await findBootstrapAccount(this.tree);

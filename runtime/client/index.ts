@@ -13,3 +13,4 @@ export { BasicDevice, type BasicDeviceValues } from './basic-device.js';
 export { sampleValue, sampleValues, simulatedObjects, type SimulatedDeviceOptions } from './simulated-device.js';
 export type { SendFormat } from './send.js';
 export { Right, type Grant, type RightName } from './access-control.js';
+export { parseFactoryBootstrap, readFactoryBootstrap, type FactoryBootstrap } from './factory-bootstrap.js';

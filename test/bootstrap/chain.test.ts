@@ -4,10 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Device } from '../../registry/index.js';
 import { BootstrapServer, parseBootstrapConfig } from '../../runtime/bootstrap/index.js';
-import { BasicDevice, ClientError, LwM2MClient } from '../../runtime/client/index.js';
+import { BasicDevice, ClientError, LwM2MClient, readFactoryBootstrap } from '../../runtime/client/index.js';
 import { LwM2MServer } from '../../runtime/server/index.js';
 
 test('bootstrap server -> two DM servers: the client registers with both, and each can read it', async () => {
@@ -57,4 +60,28 @@ test('a bootstrap that fails changes nothing', async () => {
     await client.stop();
     await bs.stop();
   }
+});
+
+test('factory bootstrap file -> bootstrap server -> DM server, with the ACL the file gives', async () => {
+  const dm = new LwM2MServer({ port: 0 });
+  await dm.start();
+  const bs = new BootstrapServer({ port: 0, config: parseBootstrapConfig({ default: { servers: [{ shortServerId: 7, uri: `coap://127.0.0.1:${dm.address().port}` }] } }) });
+  await bs.start();
+  const dir = mkdtempSync(join(tmpdir(), 'factory-'));
+  const file = join(dir, 'factory.json');
+  writeFileSync(file, JSON.stringify({ bootstrap: { uri: `coap://127.0.0.1:${bs.address().port}` }, acl: [{ object: 3, instance: 0, server: 7, rights: ['read'] }] }));
+  const client = new LwM2MClient({ endpoint: 'from-factory', objects: [new BasicDevice({ manufacturer: 'Factory' })], factory: readFactoryBootstrap(file) });
+  try {
+    const registered = once(dm, 'registered');
+    await client.start();
+    await registered;
+    assert.equal(await dm.client('from-factory').object(Device).instance(0).manufacturer.read(), 'Factory');
+    assert.equal(client.tree.instances(2).length, 1, 'the ACL from the file made an Access Control instance');
+  } finally {
+    await client.stop();
+    await Promise.all([bs.stop(), dm.stop()]);
+  }
+  writeFileSync(file, JSON.stringify({ servers: [{ shortServerId: 0, uri: 'http://x' }] }));
+  assert.throws(() => readFactoryBootstrap(file), (e: Error) => /servers\.0\.shortServerId/.test(e.message) && /servers\.0\.uri/.test(e.message));
+  rmSync(dir, { recursive: true, force: true });
 });
