@@ -1,0 +1,84 @@
+/**
+ * bench:notify — notifications from many clients (one process) into one server process:
+ * the rate the server takes them in when the clients change values as fast as they can, then
+ * the latency from set() on a client to the server's callback (p50, p99) at half that rate.
+ * Bounded: two runs of a few seconds. BENCH_CLIENTS, BENCH_SECONDS override. Last line JSON.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+
+const root = resolve(import.meta.dirname, '..');
+const clients = Number(process.env['BENCH_CLIENTS'] ?? 200);
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);
+
+type Json = Record<string, unknown>;
+function start(script: string, args: string[]): { child: ChildProcessByStdio<Writable, Readable, null>; next: () => Promise<Json> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  const queue: Json[] = [];
+  const waiting: ((j: Json) => void)[] = [];
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    const j = JSON.parse(l) as Json;
+    const w = waiting.shift();
+    if (w) w(j);
+    else queue.push(j);
+  });
+  const next = (): Promise<Json> => {
+    const j = queue.shift();
+    if (j) return Promise.resolve(j);
+    return new Promise((ok, fail) => {
+      const t = setTimeout(() => fail(new Error(`${script} did not answer`)), 120_000);
+      waiting.push((x) => { clearTimeout(t); ok(x); });
+    });
+  };
+  return { child, next };
+}
+
+const server = start('bench/fixtures/notify-server.ts', [String(clients)]);
+const { port } = (await server.next()) as { port: number };
+const devices = start('bench/fixtures/notify-clients.ts', [String(port), String(clients)]);
+await devices.next(); // registered
+await server.next(); // observing every client
+
+async function run(rate: number): Promise<{ sent: number; received: number; perSecond: number; latencies: number[] }> {
+  devices.child.stdin.write(`${JSON.stringify({ rate, seconds })}\n`);
+  const { sent } = (await devices.next()) as { sent: [string, number][] };
+  await new Promise((r) => setTimeout(r, 1000)); // stragglers
+  server.child.stdin.write(`${JSON.stringify({ op: 'arrivals' })}\n`);
+  const { arrivals } = (await server.next()) as { arrivals: [string, number][] };
+  const sentAt = new Map(sent);
+  const latencies: number[] = [];
+  let first = Infinity;
+  let last = 0;
+  for (const [key, t] of arrivals) {
+    const s = sentAt.get(key);
+    if (s === undefined) continue;
+    latencies.push(t - s);
+    first = Math.min(first, s);
+    last = Math.max(last, t);
+  }
+  latencies.sort((a, b) => a - b);
+  return { sent: sent.length, received: latencies.length, perSecond: latencies.length / Math.max(0.001, (last - first) / 1000), latencies };
+}
+
+const q = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
+const flat = await run(40_000);
+const half = await run(Math.max(100, Math.floor(flat.perSecond / 2)));
+devices.child.stdin.end();
+server.child.stdin.end();
+
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${clients} clients, runs of ${seconds} s`);
+console.log(`as fast as the clients go: ${flat.received}/${flat.sent} notifications arrived, ${flat.perSecond.toFixed(0)}/s`);
+console.log(`at half that rate: ${half.received}/${half.sent} arrived, latency p50 ${q(half.latencies, 0.5).toFixed(2)} ms, p99 ${q(half.latencies, 0.99).toFixed(2)} ms`);
+console.log(JSON.stringify({
+  bench: 'notify',
+  clients,
+  notifications_per_s: Math.round(flat.perSecond),
+  delivered_fraction: Math.round((flat.received / Math.max(1, flat.sent)) * 1000) / 1000,
+  half_load_per_s: Math.round(half.perSecond),
+  p50_ms: Math.round(q(half.latencies, 0.5) * 100) / 100,
+  p99_ms: Math.round(q(half.latencies, 0.99) * 100) / 100,
+}));
+process.exit(0);
