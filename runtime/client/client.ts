@@ -127,6 +127,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   readonly #unsubscribe: (() => void)[] = [];
   #observations: Observations | undefined;
   #dm: DmContext | undefined;
+  readonly #defaults = new Map<number, { pmin?: number; pmax?: number }>();
 
   constructor(options: LwM2MClientOptions) {
     super();
@@ -321,8 +322,11 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     return { shortServerId: first?.shortServerId ?? 0, version: first?.version ?? this.#version };
   }
 
-  /** Default pmin (/1/x/2) and pmax (/1/x/3) of the Server instance with this short server id. */
+  /** Default pmin (/1/x/2) and pmax (/1/x/3) of the Server instance with this short server id; the same object until they change. */
   async #serverDefaults(ssid: number): Promise<{ pmin?: number; pmax?: number }> {
+    const known = this.#defaults.get(ssid);
+    if (known !== undefined) return known;
+    let found: { pmin?: number; pmax?: number } = {};
     for (const server of this.tree.instances(1)) {
       if ((await server.read(0).catch(() => undefined)) !== ssid) continue;
       const number = async (id: number): Promise<number | undefined> => {
@@ -331,9 +335,16 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
         return typeof v === 'number' ? v : undefined;
       };
       const [pmin, pmax] = await Promise.all([number(2), number(3)]);
-      return { ...(pmin !== undefined ? { pmin } : {}), ...(pmax !== undefined ? { pmax } : {}) };
+      found = { ...(pmin !== undefined ? { pmin } : {}), ...(pmax !== undefined ? { pmax } : {}) };
+      // A server writing its defaults (or any /1 change) makes them be read again.
+      const off = server.onChange(() => {
+        this.#defaults.delete(ssid);
+        off();
+      });
+      break;
     }
-    return {};
+    this.#defaults.set(ssid, found);
+    return found;
   }
 
   #dmContext(): DmContext {

@@ -12,7 +12,7 @@ import type { OutgoingResponse } from '../coap/request.js';
 import type { ObjectInstance } from '../genv1/object-instance.js';
 import { formatPath, type LwM2MPath } from '../model/path.js';
 import type { Requester } from './dm-context.js';
-import { changeMatters, effectiveAttributes } from './notification-attributes.js';
+import { changeMatters, effectiveAttributes, type EffectiveAttributes } from './notification-attributes.js';
 import type { ObjectTree } from './object-tree.js';
 import type { AttributeStore } from './write-attributes.js';
 
@@ -21,7 +21,7 @@ export interface ObservationContext {
   readonly attributes: AttributeStore;
   readonly clock: Clock;
   readonly log: Logger;
-  /** The server's default pmin (/1/x/2) and pmax (/1/x/3). */
+  /** The server's default pmin (/1/x/2) and pmax (/1/x/3): the same object until they change. */
   serverDefaults(ssid: number): Promise<{ readonly pmin?: number; readonly pmax?: number }>;
   /** A Read of the path for this server, as its Accept asks: what a notification carries. */
   render(who: Requester, path: LwM2MPath, accept: number | undefined): Promise<OutgoingResponse>;
@@ -44,6 +44,8 @@ interface Entry {
   pmaxTimer: TimerHandle | undefined;
   epmaxTimer: TimerHandle | undefined;
   unsubscribe: (() => void)[];
+  /** The effective attributes, kept while the attribute store and the server's defaults stay as they were. */
+  cached: { readonly generation: number; readonly defaults: object; readonly attrs: EffectiveAttributes } | undefined;
 }
 
 export class Observations {
@@ -71,7 +73,7 @@ export class Observations {
 
   async #add(who: Requester, paths: readonly LwM2MPath[], single: LwM2MPath | undefined, render: () => Promise<OutgoingResponse>, obs: ServerObservation): Promise<void> {
     const first = single === undefined ? undefined : await this.#number(single);
-    const e: Entry = { who, paths, single, render, obs, lastSentAt: this.ctx.clock.now(), lastNumber: first, lastSeen: first, deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, unsubscribe: [] };
+    const e: Entry = { who, paths, single, render, obs, lastSentAt: this.ctx.clock.now(), lastNumber: first, lastSeen: first, deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, unsubscribe: [], cached: undefined };
     this.#entries.add(e);
     for (const path of paths) {
       const instances = path.instanceId === undefined ? this.ctx.tree.instances(path.objectId) : [this.ctx.tree.instance(path.objectId, path.instanceId)].filter((i): i is ObjectInstance => i !== undefined);
@@ -159,8 +161,13 @@ export class Observations {
     }, pmax * 1000, e);
   }
 
-  async #attributes(e: Entry) {
-    return effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.single ?? e.paths[0]!, await this.ctx.serverDefaults(e.who.shortServerId));
+  async #attributes(e: Entry): Promise<EffectiveAttributes> {
+    const defaults = await this.ctx.serverDefaults(e.who.shortServerId);
+    const generation = this.ctx.attributes.generation;
+    if (e.cached?.generation === generation && e.cached.defaults === defaults) return e.cached.attrs;
+    const attrs = effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.single ?? e.paths[0]!, defaults);
+    e.cached = { generation, defaults, attrs };
+    return attrs;
   }
 
   /** The number or boolean at a single resource (instance) path, for gt/lt/st/edge and epmax; undefined elsewhere. */

@@ -74,12 +74,19 @@ export function mergeAttributes(current: AttributeSet, change: AttributeChange):
 /** Attributes per server (SSID) and path ("/3/0/9"). */
 export class AttributeStore {
   readonly #byServer = new Map<number, Map<string, AttributeSet>>();
+  #generation = 0;
+
+  /** Grows with every change: readers cache what they derived until it moves. */
+  get generation(): number {
+    return this.#generation;
+  }
 
   get(ssid: number, path: string): AttributeSet {
     return this.#byServer.get(ssid)?.get(path) ?? {};
   }
 
   set(ssid: number, path: string, attrs: AttributeSet): void {
+    this.#generation++;
     let m = this.#byServer.get(ssid);
     if (m === undefined) this.#byServer.set(ssid, (m = new Map()));
     if (Object.keys(attrs).length === 0) m.delete(path);
@@ -88,6 +95,7 @@ export class AttributeStore {
 
   /** Forgets the attributes of a path and everything under it (after a Delete). */
   forget(pathPrefix: string): void {
+    this.#generation++;
     for (const m of this.#byServer.values()) {
       for (const p of [...m.keys()]) if (p === pathPrefix || p.startsWith(`${pathPrefix}/`)) m.delete(p);
     }
