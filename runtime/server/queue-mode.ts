@@ -72,6 +72,11 @@ export class QueueMode {
 
   #sleep(endpoint: string): void {
     const s = this.#states.get(endpoint);
-    if (s && s.awakeUntil <= this.now()) this.events.sleeping(endpoint);
+    if (s === undefined) return;
+    const left = s.awakeUntil - this.now();
+    if (left <= 0) return this.events.sleeping(endpoint);
+    // Timers may fire a little before the wall clock reaches the deadline: wait out the rest.
+    s.timer = setTimeout(() => this.#sleep(endpoint), left);
+    s.timer.unref();
   }
 }
