@@ -1,4 +1,5 @@
 /** `lwm2m-sdk generate`: flags or a config file -> generate() -> an atomic write, or a check. */
+import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CodegenError, formatDiagnostic, type Diagnostic } from '../codegen/diagnostics.js';
@@ -148,6 +149,8 @@ function resolveOptions(inputs: string[], flags: Flags): { options: GenerateOpti
     out: flags.out,
     options: {
       inputs,
+      // A worker thread prints the modules when there is much to print: a folder, or many files.
+      parallel: inputs.length >= 16 || inputs.some((i) => { try { return statSync(i).isDirectory(); } catch { return false; } }),
       ...(flags.package ? { packageName: flags.package } : {}),
       ...(flags.packageVersion ? { packageVersion: flags.packageVersion } : {}),
       ...(flags.objects ? { objects: flags.objects } : {}),

@@ -3,8 +3,9 @@
  * memory; writing is the caller's, so that a failed run writes nothing).
  */
 import { CodegenError, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { emitIndex } from './emit-index.js';
-import { emitObject, type Target } from './emit-object.js';
+import type { Target } from './emit-object.js';
+import type { EmitJob } from './emit-jobs.js';
+import { startEmitter, type Emitter } from './emitter.js';
 import { loadObjects } from './load-objects.js';
 import { nameObjects, type ObjectNames } from './object-names.js';
 import type { ObjectDescriptor } from '../registry/descriptor.js';
@@ -34,6 +35,11 @@ export interface GenerateOptions {
   readonly cwd?: string;
   /** Called as objects are emitted. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Print the modules on a worker thread, started at once so that loading the printer
+   * (ts-morph and the TypeScript compiler) overlaps reading the XML. Default false.
+   */
+  readonly parallel?: boolean;
   /** Called with each output file as soon as it is made (only once the input is known to be valid). */
   readonly onFile?: (path: string, content: string) => void;
 }
@@ -64,9 +70,16 @@ export interface GenerateResult {
   readonly stats: GenerateStats;
 }
 
-const extension: Record<Target, string> = { ts: '.ts', js: '.js', dts: '.d.ts' };
-
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  const emitter = startEmitter(options.parallel ?? false);
+  try {
+    return await generateWith(options, emitter);
+  } finally {
+    emitter.close();
+  }
+}
+
+async function generateWith(options: GenerateOptions, emitter: Emitter): Promise<GenerateResult> {
   const targets = options.targets ?? ['js', 'dts'];
   const runtimeImport = options.runtimeImport ?? 'lwm2m-sdk/genv1';
   const read = readSources(options.inputs, options.cwd);
@@ -95,20 +108,19 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     options.onFile?.(path, content);
   };
   const used = new Map<string, XmlSource>();
-  let done = 0;
+  const jobs: EmitJob[] = [];
   for (const { descriptor, source } of loaded.objects) {
     used.set(source.file, source);
     const n = names.get(descriptor)!;
-    const header = fileHeader([source], optionText);
-    const ctx = { runtimeImport: runtimeImportFrom(runtimeImport, n.module), header };
-    for (const t of targets) emit(n.module + extension[t], emitObject(descriptor, n, t, ctx));
-    options.onProgress?.(++done, loaded.objects.length);
-    // Let the event loop run now and then: file writes started by onFile proceed meanwhile.
-    if (done % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+    jobs.push({ kind: 'object', descriptor, names: n, targets, runtimeImport: runtimeImportFrom(runtimeImport, n.module), header: fileHeader([source], optionText) });
   }
   const modules = loaded.objects.map((o) => names.get(o.descriptor)!);
-  const indexHeader = fileHeader([], optionText);
-  for (const t of targets) emit(`index${extension[t]}`, emitIndex(modules, t, runtimeImportFrom(runtimeImport, 'index'), indexHeader));
+  jobs.push({ kind: 'index', modules, targets, runtimeImport: runtimeImportFrom(runtimeImport, 'index'), header: fileHeader([], optionText) });
+  let done = 0;
+  await emitter.run(jobs, (path, content) => {
+    emit(path, content);
+    if (++done % targets.length === 0 && done / targets.length <= loaded.objects.length) options.onProgress?.(done / targets.length, loaded.objects.length);
+  });
 
   const sources = [...used.values()];
   emit('THIRD-PARTY-NOTICES.md', notices(sources));
