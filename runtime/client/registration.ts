@@ -70,6 +70,8 @@ export class ServerRegistration {
   #sentLifetime = 0;
   #sentBinding = '';
   #updatePending: { payload: boolean } | undefined;
+  /** The Register on its way, if any: stop() must not leave a registration it created behind. */
+  #registering: Promise<CoapResponse> | undefined;
 
   constructor(
     private readonly host: RegistrationHost,
@@ -113,8 +115,19 @@ export class ServerRegistration {
   /** Cancels timers and pending work; De-registers when registered. Never throws. */
   async stop(deregister: boolean, finalState: 'stopped' | 'disabled' = 'stopped'): Promise<void> {
     const wasRegistered = this.state === 'registered' || this.state === 'updating';
+    const inflight = this.#registering;
     this.#cancel();
     this.state = finalState;
+    if (deregister && !wasRegistered && inflight !== undefined) {
+      // Stopped while the Register was on its way: once the server answers, undo what it made.
+      const res = await inflight.catch(() => undefined);
+      const location = res?.code === ResponseCode.Created ? getStrings(res.options, OptionNumber.LocationPath) : [];
+      if (location.length > 0 && this.peer !== undefined) {
+        await this.endpoint.request(this.peer, { method: 'DELETE', path: location, timeoutMs: this.host.requestTimeoutMs })
+          .catch((e: Error) => this.host.log.warn({ ssid: this.shortServerId, err: e.message }, 'de-register failed'));
+      }
+      return;
+    }
     if (!deregister || !wasRegistered || this.location === undefined || this.peer === undefined) return;
     try {
       const res = await this.endpoint.request(this.peer, { method: 'DELETE', path: [...this.location], timeoutMs: this.host.requestTimeoutMs });
@@ -175,9 +188,10 @@ export class ServerRegistration {
         queueMode: account.queueMode, ...(this.host.sms === undefined ? {} : { sms: this.host.sms }),
       });
       this.host.log.debug({ ssid: this.shortServerId, query }, 'register');
-      const res = await this.endpoint.request(peer, {
+      this.#registering = this.endpoint.request(peer, {
         method: 'POST', path: ['rd'], query, contentFormat: 40, payload: this.host.payload(this.version), timeoutMs: this.host.requestTimeoutMs,
       });
+      const res = await this.#registering.finally(() => { this.#registering = undefined; });
       if (gen !== this.#gen) return;
       if (res.code === ResponseCode.Created) {
         const location = getStrings(res.options, OptionNumber.LocationPath);
