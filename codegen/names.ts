@@ -16,14 +16,6 @@ export const reservedMembers: ReadonlySet<string> = new Set([
   'presentResources', 'has', 'readInstance', 'applyWrite', 'validateWrite', 'validateDelete', 'onChange',
 ]);
 
-/** Names a generated module uses or that would shadow globals it relies on. */
-const reservedTypes = new Set([
-  'Object', 'Array', 'Map', 'Set', 'Date', 'String', 'Number', 'Boolean', 'BigInt', 'Symbol', 'Promise',
-  'Error', 'Uint8Array', 'JSON', 'Math', 'Function', 'Record', 'Partial', 'Readonly', 'ReadonlyMap',
-  'Res', 'ObjectType', 'ObjectDescriptor', 'ObjectLink', 'CoreLink', 'defineObject', 'Registry',
-  'createRegistry', 'Infinity', 'NaN', 'undefined', 'globalThis',
-]);
-
 function words(name: string): string[] {
   const folded = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
   return folded.split(/[^A-Za-z0-9]+/).filter((w) => w !== '');
@@ -65,23 +57,22 @@ interface Named {
 }
 
 /**
- * Assigns unique identifiers, in ascending ID order so that the result does not depend on
- * input order: the lowest ID keeps the plain name, later holders of the same identifier (or of
- * a reserved one) get `_<id>`. `collided` receives each item that had to be renamed.
+ * Assigns unique resource identifiers (camelCase), in ascending ID order so that the result
+ * does not depend on input order: the lowest ID keeps the plain name, later holders of the
+ * same identifier (or of a reserved member) get `_<id>`. `collided` receives each item that
+ * had to be renamed. Object names follow their own rule (object-names.ts).
  */
 export function assignIdentifiers<T extends Named>(
   items: readonly T[],
-  style: 'camel' | 'pascal',
   fallback: (id: number) => string,
   collided: (item: T, wanted: string) => void = () => {},
 ): Map<T, string> {
-  const reserved = style === 'camel' ? reservedMembers : reservedTypes;
   const taken = new Set<string>();
   const out = new Map<T, string>();
   for (const item of [...items].sort((a, b) => a.id - b.id)) {
-    const base = (style === 'camel' ? camelCase(item.name) : pascalCase(item.name)) || fallback(item.id);
+    const base = camelCase(item.name) || fallback(item.id);
     let id = base;
-    if (taken.has(id) || reserved.has(id)) {
+    if (taken.has(id) || reservedMembers.has(id)) {
       id = `${base}_${item.id}`;
       collided(item, base);
     }

@@ -81,7 +81,7 @@ export function normaliseObject(file: string, xml: ParsedXml, raw: RawObject): N
   // Identifiers: duplicate names keep the lowest ID plain, the others get `_<id>`.
   const nameCount = new Map<string, number>();
   for (const r of resources) nameCount.set(r.name.trim().toLowerCase(), (nameCount.get(r.name.trim().toLowerCase()) ?? 0) + 1);
-  const identifiers = assignIdentifiers(resources, 'camel', (rid) => `resource${rid}`, (r, wanted) => {
+  const identifiers = assignIdentifiers(resources, (rid) => `resource${rid}`, (r, wanted) => {
     const item = seen.get(r.id)!;
     const dupName = (nameCount.get(r.name.trim().toLowerCase()) ?? 0) > 1;
     at(item.offset, 'Name', `Item[ID=${r.id}]/Name`, dupName ? 'W_DUPLICATE_NAME' : 'W_IDENTIFIER_COLLISION',

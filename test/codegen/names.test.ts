@@ -26,10 +26,10 @@ test('identifiers: the lowest ID keeps a shared name, reserved names and later o
     { id: 5, name: '' },
   ];
   const renamed: string[] = [];
-  const ids = assignIdentifiers(items, 'camel', (id) => `resource${id}`, (item, wanted) => renamed.push(`${item.id}:${wanted}`));
+  const ids = assignIdentifiers(items, (id) => `resource${id}`, (item, wanted) => renamed.push(`${item.id}:${wanted}`));
   assert.deepEqual(items.map((i) => ids.get(i)), ['value_7', 'value', 'delete_3', 'read_4', 'resource5']);
   assert.deepEqual(renamed.sort(), ['3:delete', '4:read', '7:value']);
   // Independent of input order.
-  const again = assignIdentifiers([...items].reverse(), 'camel', (id) => `resource${id}`);
+  const again = assignIdentifiers([...items].reverse(), (id) => `resource${id}`);
   assert.deepEqual(items.map((i) => again.get(i)), items.map((i) => ids.get(i)));
 });
