@@ -1,18 +1,13 @@
 /** `lwm2m-sdk bootstrap-server --config FILE`: a bootstrap server on UDP, a log line per event. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { portArgument } from './port-argument.js';
 import { exitCodes, paint } from './terminal.js';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d{1,5}$/.test(value) || n > 65535) throw new InvalidArgumentError('a port is a number in 0..65535');
-  return n;
-}
 
 export function bootstrapCommand(): Command {
   return new Command('bootstrap-server')
     .description('Run an LwM2M bootstrap server: per-endpoint server accounts from a JSON file')
     .requiredOption('-c, --config <file>', 'JSON: { "endpoints": { "<ep>": { "servers": [{ "shortServerId", "uri", "lifetime"?, "binding"?, "security"? }] } }, "default"? }')
-    .option('--port <port>', 'UDP port (0: any)', port, 5683)
+    .option('--port <port>', 'UDP port (0: any)', portArgument, 5683)
     .option('--address <address>', 'local address to bind', '127.0.0.1')
     .action(async (flags: { config: string; port: number; address: string }) => {
       // Loaded here, not with the CLI: other commands do not pay for it.

@@ -1,5 +1,6 @@
 /** `lwm2m-sdk server`: an LwM2M server on UDP with the in-memory store, a log line per event. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { portArgument } from './port-argument.js';
 import type { Logger } from '../runtime/coap/logger.js';
 import type { LwM2MNode } from '../runtime/model/node.js';
 import type { LwM2MServer, Registration } from '../runtime/server/index.js';
@@ -52,16 +53,10 @@ function plain(x: unknown): unknown {
   return x;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d{1,5}$/.test(value) || n > 65535) throw new InvalidArgumentError('a port is a number in 0..65535');
-  return n;
-}
-
 export function serverCommand(): Command {
   return new Command('server')
     .description('Run an LwM2M server (CoAP over UDP, registrations in memory); logs one line per event')
-    .option('--port <port>', 'UDP port (0: any)', port, 5683)
+    .option('--port <port>', 'UDP port (0: any)', portArgument, 5683)
     .option('--address <address>', 'local address to bind', '127.0.0.1')
     .option('--read <paths>', 'on each registration, read these paths (comma-separated, e.g. /3/0)')
     .option('--write <path=value...>', 'on each registration, after the reads, write a resource (e.g. /3/0/13=now), then read it back')
