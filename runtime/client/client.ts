@@ -5,6 +5,7 @@
  * registers with every server at once and answers their device-management requests.
  */
 import type { ObjectDescriptor } from '../../registry/descriptor.js';
+import { codeText } from '../coap/codes.js';
 import { CoapEndpoint } from '../coap/endpoint.js';
 import { type Clock, systemClock } from '../coap/clock.js';
 import { type Logger, silentLogger } from '../coap/logger.js';
@@ -234,7 +235,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     const timeoutMs = this.#options.requestTimeoutMs ?? 93_000;
     try {
       const res = await coap.request(peer, { method: 'POST', path: 'bs', query: [`ep=${this.endpointName}`], timeoutMs });
-      if (res.code !== 0x44) throw new ClientError('E_CLIENT_REJECTED', `Bootstrap-Request answered ${res.code >> 5}.${String(res.code & 31).padStart(2, '0')}`);
+      if (res.code !== 0x44) throw new ClientError('E_CLIENT_REJECTED', `Bootstrap-Request answered ${codeText(res.code)}`);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([session.finished, new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new ClientError('E_CLIENT_UNREACHABLE', 'the bootstrap server did not finish in time')), this.#options.bootstrap?.finishTimeoutMs ?? 60_000);

@@ -3,6 +3,7 @@
  * (CBOR by default) or LwM2M CBOR records. What a server may read is what it may be sent
  * (Access Control); a server whose Mute Send (/1/x/23) is true is sent nothing.
  */
+import { codeText } from '../coap/codes.js';
 import { encodeRecords } from '../codec/codec.js';
 import { ContentFormat } from '../codec/content-format.js';
 import { nodeToRecords } from '../model/node-records.js';
@@ -33,7 +34,7 @@ export async function sendTo(ctx: DmContext, reg: ServerRegistration, paths: rea
     throw new ClientError('E_CLIENT_UNREACHABLE', `Send to ${where}: ${e.message}`, undefined, { cause: e });
   });
   if (res.code !== 0x44) {
-    const code = `${res.code >> 5}.${String(res.code & 31).padStart(2, '0')}`;
+    const code = codeText(res.code);
     throw new ClientError('E_CLIENT_REJECTED', `Send to ${where} answered ${code}`, code);
   }
 }
