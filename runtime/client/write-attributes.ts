@@ -5,6 +5,7 @@
  */
 import type { ResourceDescriptor } from '../../registry/descriptor.js';
 import { isNumericType } from '../../registry/descriptor.js';
+import { brokenAttributeRule } from '../model/attribute-rules.js';
 import type { Lwm2mVersion } from './register-payload.js';
 
 export type AttributeName = 'pmin' | 'pmax' | 'gt' | 'lt' | 'st' | 'epmin' | 'epmax' | 'edge' | 'con' | 'hqmax';
@@ -61,13 +62,8 @@ export function mergeAttributes(current: AttributeSet, change: AttributeChange):
     if (v === undefined) delete next[k];
     else next[k] = v;
   }
-  const { pmin, pmax, epmin, epmax, gt, lt, st } = next;
-  if (pmin !== undefined && pmax !== undefined && pmin > pmax) throw new AttributeError(`pmin (${pmin}) is greater than pmax (${pmax})`);
-  if (epmin !== undefined && epmax !== undefined && epmin > epmax) throw new AttributeError(`epmin (${epmin}) is greater than epmax (${epmax})`);
-  if (gt !== undefined && lt !== undefined) {
-    if (!(lt < gt)) throw new AttributeError(`lt (${lt}) is not less than gt (${gt})`);
-    if (st !== undefined && !(lt + 2 * st < gt)) throw new AttributeError(`lt + 2*st (${lt + 2 * st}) is not less than gt (${gt})`);
-  }
+  const broken = brokenAttributeRule(next);
+  if (broken !== undefined) throw new AttributeError(broken);
   return next;
 }
 

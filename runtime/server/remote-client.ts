@@ -16,6 +16,7 @@ import { ModelError } from '../model/model-error.js';
 import { objectNode, type LwM2MNode } from '../model/node.js';
 import { nodeToRecords, recordsToNode } from '../model/node-records.js';
 import { objectResolver, type ObjectResolver } from '../model/object-resolver.js';
+import { brokenAttributeRule } from '../model/attribute-rules.js';
 import { formatPath, isPathPrefix, parsePath, pathLevel, type LwM2MPath } from '../model/path.js';
 import type { LwM2MRecord } from '../model/record.js';
 import type { CoreLink, ResourceValue } from '../model/values.js';
@@ -384,10 +385,8 @@ export function attributeQuery(a: AnyAttributes): string[] {
     if (['pmin', 'pmax', 'epmin', 'epmax', 'hqmax'].includes(name) && (!Number.isInteger(v) || v < 0)) throw new ServerError('E_ARGUMENT', `attribute ${name}=${v} must be a whole number of seconds >= 0`);
     query.push(`${name}=${v}`);
   }
-  if (a.pmin !== undefined && a.pmax !== undefined && a.pmin > a.pmax) throw new ServerError('E_ARGUMENT', `pmin ${a.pmin} > pmax ${a.pmax}`);
-  if (a.epmin !== undefined && a.epmax !== undefined && a.epmin > a.epmax) throw new ServerError('E_ARGUMENT', `epmin ${a.epmin} > epmax ${a.epmax}`);
-  if (a.lt !== undefined && a.gt !== undefined && !(a.lt < a.gt)) throw new ServerError('E_ARGUMENT', `lt ${a.lt} must be below gt ${a.gt}`);
-  if (a.lt !== undefined && a.gt !== undefined && a.st !== undefined && !(a.lt + 2 * a.st < a.gt)) throw new ServerError('E_ARGUMENT', `lt + 2*st must be below gt`);
+  const broken = brokenAttributeRule(a);
+  if (broken !== undefined) throw new ServerError('E_ARGUMENT', broken);
   if (a.st !== undefined && a.st <= 0) throw new ServerError('E_ARGUMENT', `st ${a.st} must be positive`);
   return query;
 }
