@@ -30,7 +30,8 @@ export interface LoadResult {
 
 /** What one source file holds, in file order, and what was said about it. */
 interface SourceObjects {
-  readonly objects: readonly { readonly descriptor: ObjectDescriptor; readonly offset: number }[];
+  /** `line` is found when asked for (only a duplicate definition needs it). */
+  readonly objects: readonly { readonly descriptor: ObjectDescriptor; readonly line: number }[];
   readonly diagnostics: readonly Diagnostic[];
   readonly skipped: number;
 }
@@ -38,7 +39,7 @@ interface SourceObjects {
 /** Parses and normalises one file; `wanted` skips the objects not asked for. */
 function readSourceObjects(source: Pick<XmlSource, 'file' | 'text' | 'fromFolder'>, wanted?: ReadonlySet<number>): SourceObjects {
   const diagnostics: Diagnostic[] = [];
-  const objects: { descriptor: ObjectDescriptor; offset: number }[] = [];
+  const objects: { descriptor: ObjectDescriptor; readonly line: number }[] = [];
   let skipped = 0;
   const parsed = parseXml(source.file, source.text);
   if (!parsed.ok) {
@@ -65,7 +66,7 @@ function readSourceObjects(source: Pick<XmlSource, 'file' | 'text' | 'fromFolder
     if (wanted && Number.isInteger(id) && !wanted.has(id)) continue;
     const result = normaliseObject(source.file, xml, raw);
     diagnostics.push(...result.diagnostics);
-    if (result.descriptor) objects.push({ descriptor: result.descriptor, offset: raw.offset });
+    if (result.descriptor) objects.push({ descriptor: result.descriptor, get line() { return xml.lineAt(raw.offset); } });
   }
   return { objects, diagnostics, skipped };
 }
@@ -91,13 +92,14 @@ export function loadObjects(sources: readonly XmlSource[], options: LoadOptions 
     const result = readSourceObjects(source, wanted);
     diagnostics.push(...result.diagnostics);
     skipped += result.skipped;
-    for (const { descriptor: d, offset } of result.objects) {
+    for (const o of result.objects) {
+      const d = o.descriptor;
       const key = objectKey(d.id, d.version);
       const first = byKey.get(key);
       if (first === undefined) byKey.set(key, { descriptor: d, source });
       else if (JSON.stringify(first.descriptor) !== JSON.stringify(d)) {
         diagnostics.push({
-          severity: 'warning', code: 'W_DUPLICATE_OBJECT', file: source.file, line: source.text.slice(0, offset).split('\n').length,
+          severity: 'warning', code: 'W_DUPLICATE_OBJECT', file: source.file, line: o.line,
           message: `object ${d.id} version ${d.version} differs from the one in ${first.source.file}, which is used`,
         });
       }

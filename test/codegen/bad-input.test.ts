@@ -119,3 +119,11 @@ test('an output folder that the generator did not make is not replaced', () => {
   assert.match(r.stderr, /E_OUTPUT: .*mine is not empty and was not made by lwm2m-sdk/);
   assert.equal(readFileSync(join(mine, 'notes.txt'), 'utf8'), 'keep me');
 });
+
+test('the same object and version defined twice, differently: a warning with file and line, the first one kept', () => {
+  const second = file('second.xml', object(item('0')).replace('<Name>Test Object</Name>', '<Name>Other Name</Name>'));
+  const r = cli(['generate', good, second, '--out', join(work, 'dup'), '--verbose']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /second\.xml:3: warning W_DUPLICATE_OBJECT: object 42000 version 1\.0 differs from the one in .*good\.xml, which is used/);
+  assert.ok(existsSync(join(work, 'dup/objects/42000-test-object.js')));
+});
