@@ -106,3 +106,15 @@ export function parseQuery(q: readonly string[]): Map<string, string | true> {
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * A tracked client registered with `server` (short server id 1): resolves once the client has
+ * the server's 2.01 (its own 'registered' event, which follows the server's).
+ */
+export async function registeredClient(server: { address(): { port: number } }, options: Omit<LwM2MClientOptions, 'servers'>): Promise<LwM2MClient> {
+  const c = client({ ...options, servers: [{ uri: `coap://127.0.0.1:${server.address().port}`, shortServerId: 1, lifetime: 60 }] });
+  const registered = new Promise<void>((resolve) => c.once('registered', () => resolve()));
+  await c.start();
+  await registered;
+  return c;
+}

@@ -10,7 +10,7 @@ import { objectResolver } from '../../runtime/model/object-resolver.js';
 import { parsePath } from '../../runtime/model/path.js';
 import { LwM2MServer } from '../../runtime/server/index.js';
 import { UdpTransport } from '../../runtime/transport/udp.js';
-import { cleanup, client } from './helpers.js';
+import { cleanup, registeredClient } from './helpers.js';
 
 let server: LwM2MServer;
 let c: LwM2MClient;
@@ -20,10 +20,7 @@ before(async () => {
   await server.start();
   device = new BasicDevice({ manufacturer: 'Acme', batteryLevel: 50 });
   // A raw CoAP peer stands in for the server's FETCH: requests from it count as the first server's.
-  c = client({ endpoint: 'composite', objects: [device], acceptUnknownPeers: true, servers: [{ uri: `coap://127.0.0.1:${server.address().port}`, shortServerId: 1, lifetime: 60 }] });
-  const registered = new Promise<void>((resolve) => c.once('registered', () => resolve()));
-  await c.start();
-  await registered;
+  c = await registeredClient(server, { endpoint: 'composite', objects: [device], acceptUnknownPeers: true });
 });
 after(async () => {
   await cleanup();

@@ -8,7 +8,7 @@ import { Device } from '../../registry/index.js';
 import { BasicDevice } from '../../runtime/client/index.js';
 import { LwM2MServer } from '../../runtime/server/index.js';
 import { ManualClock } from '../coap/helpers.js';
-import { cleanup, client } from './helpers.js';
+import { cleanup, registeredClient } from './helpers.js';
 
 const clock = new ManualClock();
 let server: LwM2MServer;
@@ -19,10 +19,7 @@ before(async () => {
   server = new LwM2MServer({ port: 0 });
   await server.start();
   device = new BasicDevice({ manufacturer: 'Acme', batteryLevel: 50, memoryFree: () => free });
-  const c = client({ endpoint: 'observed', objects: [device], clock, servers: [{ uri: `coap://127.0.0.1:${server.address().port}`, shortServerId: 1, lifetime: 60 }] });
-  const registered = new Promise<void>((resolve) => server.once('registered', () => resolve()));
-  await c.start();
-  await registered;
+  await registeredClient(server, { endpoint: 'observed', objects: [device], clock });
 });
 after(async () => {
   await cleanup();

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { BasicDevice, ClientError, type LwM2MClient } from '../../runtime/client/index.js';
 import type { LwM2MRecord } from '../../runtime/model/record.js';
 import { LwM2MServer, type Registration } from '../../runtime/server/index.js';
-import { cleanup, client } from './helpers.js';
+import { cleanup, registeredClient } from './helpers.js';
 
 let server: LwM2MServer;
 let c: LwM2MClient;
@@ -15,11 +15,7 @@ before(async () => {
   server = new LwM2MServer({ port: 0 });
   await server.start();
   device = new BasicDevice({ manufacturer: 'Acme', batteryLevel: 77 });
-  c = client({ endpoint: 'sender', objects: [device], servers: [{ uri: `coap://127.0.0.1:${server.address().port}`, shortServerId: 1, lifetime: 60 }] });
-  // The client's own event: it is registered once it has the server's 2.01, after the server's event.
-  const registered = new Promise<void>((resolve) => c.once('registered', () => resolve()));
-  await c.start();
-  await registered;
+  c = await registeredClient(server, { endpoint: 'sender', objects: [device] });
 });
 after(async () => {
   await cleanup();
