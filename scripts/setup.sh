@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond npm packages, when absent (Debian packages), and
-# starts the services they use. Safe to run again.
+# Installs what the tests need beyond npm packages, when absent (Debian packages). Safe to run
+# again. No service is started here: tests start their own peers (redis-server included) on
+# free ports of 127.0.0.1 and stop them afterwards.
 set -euo pipefail
 # Each entry: a command the tests run, and the Debian package that provides it.
 NEEDS=(
@@ -11,6 +12,7 @@ NEEDS=(
   "openssl:openssl"                  # DTLS interop: s_client / s_server -dtls1_2
   "coap-client-notls:libcoap3-bin"    # CoAP interop (test/coap)
   "coap-server-notls:libcoap3-bin"
+  "redis-server:redis-server"        # Redis stores (test/server/redis-*): each test starts its own on a free port
 )
 need=()
 for pair in "${NEEDS[@]}"; do
