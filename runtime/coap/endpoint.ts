@@ -51,6 +51,9 @@ export interface EndpointOptions {
   readonly separateResponseDelayMs?: number;
 }
 
+/** See CoapEndpoint.onUnknownNotification. */
+export type UnknownNotificationHandler = (notification: { readonly peer: PeerAddress; readonly identity: PeerIdentity | undefined; readonly token: Uint8Array }) => Promise<boolean>;
+
 export interface EndpointStats {
   received: number;
   sent: number;
@@ -130,6 +133,7 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
   private readonly reassembly: BoundedStore<Reassembly>;
   private readonly storedBodies: BoundedStore<StoredBody>;
   private handler: RequestHandler | undefined;
+  private unknownNotification: UnknownNotificationHandler | undefined;
   private closed = false;
 
   constructor(options: EndpointOptions) {
@@ -166,6 +170,26 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /**
+   * Asked about a 2.xx notification whose token matches no observation here (one made before a
+   * restart, or by another process): resolving true after `resumeObservation` on that token
+   * delivers it there; false, or no handler, answers RST (RFC 7641 §3.6).
+   */
+  onUnknownNotification(handler: UnknownNotificationHandler): void {
+    this.unknownNotification = handler;
+  }
+
+  /**
+   * Takes up an observation registered earlier without sending anything: notifications on this
+   * token from this peer go to `listener`. `init` is the registration request as it was sent
+   * (Block2 follow-ups and cancel() repeat it).
+   */
+  resumeObservation(peer: PeerAddress, token: Uint8Array, init: RequestInit, listener: (notification: CoapResponse) => void): ClientObservation {
+    const obs = new ClientObservation(this, peer, token, `${peerKey(peer)}|${tokenKey(token)}`, init, listener);
+    this.clientObservations.set(obs.key, obs);
+    return obs;
   }
 
   /** Peers and duplicate-detection entries currently held (for tests and monitoring). */
@@ -604,6 +628,7 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     const obs = ex === undefined ? this.clientObservations.get(tkey) : undefined;
     if (ex === undefined && obs === undefined) {
       this.stats.unmatched++;
+      if (this.unknownNotification !== undefined && m.code >> 5 === 2 && hasOption(m.options, O.Observe)) return this.askUnknownNotification(m, d, entry, tkey);
       // Unknown token: reject a CON, and a NON notification so the server stops (RFC 7641 §3.6).
       if (m.type === MessageType.CON || hasOption(m.options, O.Observe)) entry.reply = this.sendReset(d.peer, m.messageId);
       return;
@@ -614,6 +639,22 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     }
     if (ex !== undefined) this.settleExchange(ex, m, d.identity);
     else if (obs !== undefined) this.receiveNotification(obs, m, d);
+  }
+
+  /** A retransmission meanwhile finds the duplicate entry without a reply and stays unanswered. */
+  private askUnknownNotification(m: CoapMessage, d: Datagram, entry: DedupEntry, tkey: string): void {
+    void this.unknownNotification!({ peer: d.peer, identity: d.identity, token: m.token }).catch(() => false).then((taken) => {
+      const obs = taken && !this.closed ? this.clientObservations.get(tkey) : undefined;
+      if (obs === undefined) {
+        if (!this.closed) entry.reply = this.sendReset(d.peer, m.messageId);
+        return;
+      }
+      if (m.type === MessageType.CON) {
+        entry.reply = encodeEmpty(MessageType.ACK, m.messageId);
+        this.send(entry.reply, d.peer);
+      }
+      this.receiveNotification(obs, m, d);
+    });
   }
 
   private receiveNotification(obs: ClientObservation, m: CoapMessage, d: Datagram): void {
