@@ -36,6 +36,11 @@ export class ServerObservation {
   private lastConAt: number;
   private endReason: ObservationEndReason | undefined;
   private readonly endListeners: ((reason: ObservationEndReason) => void)[] = [];
+  /**
+   * A CON notification never acknowledged does not end the observation: the observer may only
+   * be offline for a while (LwM2M keeps observations and stores notifications until it is back).
+   */
+  keepOnTimeout = false;
   /** @internal the CON notification waiting for its ACK, at most one (RFC 7641 §4.5.2). */
   inflight: { transmission: Transmission; settle: () => void } | undefined;
 
@@ -103,7 +108,7 @@ export class ServerObservation {
 
   /** @internal */
   end(reason: ObservationEndReason): void {
-    if (this.endReason !== undefined) return;
+    if (this.endReason !== undefined || (reason === 'timeout' && this.keepOnTimeout)) return;
     this.endReason = reason;
     this.host.dropObservation(this);
     for (const l of this.endListeners) {
