@@ -175,7 +175,8 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
   /**
    * Asked about a 2.xx notification whose token matches no observation here (one made before a
    * restart, or by another process): resolving true after `resumeObservation` on that token
-   * delivers it there; false, or no handler, answers RST (RFC 7641 §3.6).
+   * delivers it there (true without it leaves the notification unanswered); false, a rejection,
+   * or no handler answers RST (RFC 7641 §3.6).
    */
   onUnknownNotification(handler: UnknownNotificationHandler): void {
     this.unknownNotification = handler;
@@ -644,11 +645,13 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
   /** A retransmission meanwhile finds the duplicate entry without a reply and stays unanswered. */
   private askUnknownNotification(m: CoapMessage, d: Datagram, entry: DedupEntry, tkey: string): void {
     void this.unknownNotification!({ peer: d.peer, identity: d.identity, token: m.token }).catch(() => false).then((taken) => {
-      const obs = taken && !this.closed ? this.clientObservations.get(tkey) : undefined;
-      if (obs === undefined) {
+      if (!taken) {
         if (!this.closed) entry.reply = this.sendReset(d.peer, m.messageId);
         return;
       }
+      // Taken but not resumed (the application could not tell, e.g. its store is down): no answer.
+      const obs = this.closed ? undefined : this.clientObservations.get(tkey);
+      if (obs === undefined) return;
       if (m.type === MessageType.CON) {
         entry.reply = encodeEmpty(MessageType.ACK, m.messageId);
         this.send(entry.reply, d.peer);
