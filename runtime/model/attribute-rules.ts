@@ -12,11 +12,11 @@ export interface RuledAttributes {
   readonly st?: number;
 }
 
-/** The rule the set breaks (pmin <= pmax, epmin <= epmax, lt < gt, lt + 2*st < gt), or undefined. */
+/** The rule the set breaks (pmin <= pmax, epmin < epmax as the LwM2M TS words it, lt < gt, lt + 2*st < gt), or undefined. */
 export function brokenAttributeRule(a: RuledAttributes): string | undefined {
   const { pmin, pmax, epmin, epmax, gt, lt, st } = a;
   if (pmin !== undefined && pmax !== undefined && pmin > pmax) return `pmin (${pmin}) is greater than pmax (${pmax})`;
-  if (epmin !== undefined && epmax !== undefined && epmin > epmax) return `epmin (${epmin}) is greater than epmax (${epmax})`;
+  if (epmin !== undefined && epmax !== undefined && epmin >= epmax) return `epmin (${epmin}) is not less than epmax (${epmax})`;
   if (gt !== undefined && lt !== undefined) {
     if (!(lt < gt)) return `lt (${lt}) is not less than gt (${gt})`;
     if (st !== undefined && !(lt + 2 * st < gt)) return `lt + 2*st (${lt + 2 * st}) is not less than gt (${gt})`;
