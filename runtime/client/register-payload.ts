@@ -21,7 +21,7 @@ const DEFAULTS_11: Readonly<Record<number, string>> = { 0: '1.1', 1: '1.1', 2: '
  * Whether `ver` can be left out. For 1.2 only 1.0 objects leave it out: servers disagree on
  * the 1.2 defaults of the core objects, and an explicit `ver` is never wrong.
  */
-function isDefaultVersion(objectId: number, version: string, lwm2m: Lwm2mVersion): boolean {
+export function isDefaultVersion(objectId: number, version: string, lwm2m: Lwm2mVersion): boolean {
   if (lwm2m === '1.0') return version === '1.0';
   if (lwm2m === '1.1') return version === (DEFAULTS_11[objectId] ?? '1.0');
   return version === '1.0' && (objectId < 0 || objectId > 7 || (DEFAULTS_11[objectId] ?? '1.0') === '1.0');
