@@ -3,6 +3,7 @@ export { LwM2MServer, type LwM2MServerOptions, type ServerEvents } from './lwm2m
 export { RemoteClient, attributeQuery, type ClientObservationHandle, type CompositePath, type CompositeValue } from './remote-client.js';
 export { CompositeWrite, remoteObject, type CompositeReadValues, type ReadableHandle } from './remote-handles.js';
 export { MemoryRegistrationStore, type RegistrationStore } from './registration-store.js';
+export { MemoryObservationStore, type ObservationStore, type StoredObservation } from './observation-store.js';
 export type { Registration } from './registration.js';
 export type { RegisteredObject, RegisteredObjects } from './registered-objects.js';
 export { defaultObjectVersion, parseRegisteredObjects } from './registered-objects.js';

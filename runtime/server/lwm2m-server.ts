@@ -13,7 +13,10 @@ import type { IncomingRequest, OutgoingResponse } from '../coap/request.js';
 import type { DatagramTransport, PeerAddress } from '../transport/datagram-transport.js';
 import { UdpTransport } from '../transport/udp.js';
 import { createServerDtlsTransport, type ServerDtlsOptions } from './dtls-transport.js';
+import type { LwM2MNode } from '../model/node.js';
 import type { LwM2MRecord } from '../model/record.js';
+import { MemoryObservationStore, type ObservationStore, type StoredObservation } from './observation-store.js';
+import { ServerObservations } from './server-observations.js';
 import { handleRegistration } from './registration-interface.js';
 import { handleSend } from './send-interface.js';
 import type { Registration } from './registration.js';
@@ -39,6 +42,8 @@ export interface LwM2MServerOptions {
   /** Listen on DTLS (coaps) with the credentials of `securityStore`, which it needs. */
   readonly dtls?: ServerDtlsOptions;
   readonly store?: RegistrationStore;
+  /** What the server observes, by token; in memory by default. Share it (Redis) so that a restarted or second process matches notifications again. */
+  readonly observationStore?: ObservationStore;
   /** Object descriptors of the objects clients may register; the core objects by default. */
   readonly registry?: Registry;
   /** pino-shaped; silent by default. */
@@ -66,10 +71,17 @@ export interface ServerEvents {
   sleeping: [endpoint: string];
   /** A registered client sent values (Send, POST /dp), time-stamped records. */
   send: [registration: Registration, records: readonly LwM2MRecord[]];
+  /**
+   * Every notification of an observation of this server, decoded: those made in this process
+   * (their observe() listener gets them too) and those taken up again from the observation
+   * store after a restart. `path` is the observed path as formatPath writes it ("/3/0/9").
+   */
+  notification: [endpoint: string, path: string, node: LwM2MNode, observation: StoredObservation];
 }
 
 export class LwM2MServer extends EventEmitter<ServerEvents> {
   readonly store: RegistrationStore;
+  readonly observationStore: ObservationStore;
   readonly registry: Registry;
   readonly #options: LwM2MServerOptions;
   readonly #log: Logger;
@@ -77,6 +89,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
   #coap: CoapEndpoint | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #queue: QueueMode;
+  readonly #observations: ServerObservations;
 
   constructor(options: LwM2MServerOptions = {}) {
     super();
@@ -84,12 +97,17 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
     if (options.dtls !== undefined && options.transport !== undefined) throw new ServerError('E_ARGUMENT', 'give either dtls or transport, not both');
     this.#options = options;
     this.store = options.store ?? new MemoryRegistrationStore();
+    this.observationStore = options.observationStore ?? new MemoryObservationStore();
     this.registry = options.registry ?? coreRegistry;
     this.#log = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
     this.#queue = new QueueMode(options.queueAwakeMs ?? 93_000, this.#now, {
       awake: (endpoint) => this.#emit('awake', endpoint),
       sleeping: (endpoint) => this.#emit('sleeping', endpoint),
+    });
+    this.#observations = new ServerObservations({
+      store: this.observationStore, registrations: this.store, log: this.#log,
+      resume: (r, o) => this.client(r.endpoint).resumeObservation(r, o),
     });
   }
 
@@ -98,6 +116,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
     const transport = this.#options.transport ?? (await this.#bind());
     const coap = new CoapEndpoint({ maxPeers: 1_000_000, ...this.#options.coap, transport, logger: this.#log });
     coap.onRequest((req) => this.#onRequest(req));
+    coap.onUnknownNotification((n) => this.#observations.unknown(n));
     this.#coap = coap;
     this.#expiryTimer = setInterval(() => void this.#expire(), this.#options.expiryCheckMs ?? 1000);
     this.#expiryTimer.unref();
@@ -120,6 +139,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
     this.#expiryTimer = undefined;
     await this.#coap?.close();
     this.#coap = undefined;
+    this.#observations.close();
   }
 
   address(): PeerAddress {
@@ -131,7 +151,10 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
    * looks the registration up on each call, so it stays valid across re-registrations.
    */
   client(endpoint: string): RemoteClient {
-    return new RemoteClient(endpoint, { coap: this.#endpoint(), store: this.store, registry: this.registry, timeoutMs: this.#options.requestTimeoutMs ?? 30_000, queue: this.#queue });
+    return new RemoteClient(endpoint, {
+      coap: this.#endpoint(), store: this.store, registry: this.registry, timeoutMs: this.#options.requestTimeoutMs ?? 30_000, queue: this.#queue,
+      observations: this.#observations, notify: (o, node) => this.#emit('notification', o.endpoint, o.paths[0] ?? '/', node, o),
+    });
   }
 
   async #onRequest(req: IncomingRequest): Promise<OutgoingResponse> {
@@ -144,6 +167,8 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
         registered: (r, replaced) => {
           this.#log.info({ endpoint: r.endpoint, id: r.id, lifetime: r.lifetime, lwm2m: r.lwm2mVersion, binding: r.binding, objects: r.objects.objects.map((o) => `/${o.id}@${o.version}`) }, 'registered');
           this.#emit('registered', r, replaced);
+          // A new Register starts afresh: the old registration's observations end with it.
+          if (replaced !== undefined) this.#dropObservations(replaced);
           if (r.queueMode) this.#queue.wake(r.endpoint);
         },
         updated: (r, previous) => {
@@ -154,6 +179,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
         deregistered: (r) => {
           this.#log.info({ endpoint: r.endpoint, id: r.id }, 'deregistered');
           this.#queue.forget(r.endpoint);
+          this.#dropObservations(r);
           this.#emit('deregistered', r);
         },
       },
@@ -177,11 +203,16 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
       for (const r of await this.store.removeExpired(this.#now())) {
         this.#log.info({ endpoint: r.endpoint, id: r.id }, 'registration expired');
         this.#queue.forget(r.endpoint);
+        this.#dropObservations(r);
         this.#emit('expired', r);
       }
     } catch (e) {
       this.#log.error({ err: e }, 'expiry check failed');
     }
+  }
+
+  #dropObservations(r: Registration): void {
+    this.#observations.dropRegistration(r.id).catch((e: unknown) => this.#log.warn({ err: (e as Error).message, endpoint: r.endpoint, id: r.id }, 'observation store: removing a registration\'s observations failed'));
   }
 
   /** A listener that throws is the application's bug: logged, never the protocol's problem. */

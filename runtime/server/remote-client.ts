@@ -8,6 +8,7 @@ import { CodecError } from '../codec/codec-error.js';
 import { ContentFormat } from '../codec/content-format.js';
 import { decodeCoreLinks } from '../codec/core-link.js';
 import { codeText } from '../coap/codes.js';
+import type { ClientObservation } from '../coap/client-observation.js';
 import type { CoapEndpoint } from '../coap/endpoint.js';
 import { CoapError } from '../coap/errors.js';
 import type { CoapResponse, RequestInit } from '../coap/request.js';
@@ -24,6 +25,8 @@ import type { Attributes, NumericAttributes, BooleanAttributes } from '../genv1/
 import type { ObjectType } from '../genv1/define-object.js';
 import type { RemoteObject } from '../genv1/remote.js';
 import { compositeFormat, formatCandidates } from './format-choice.js';
+import type { StoredObservation } from './observation-store.js';
+import { tokenBytes, tokenHex, type ServerObservations } from './server-observations.js';
 import type { QueueMode } from './queue-mode.js';
 import { CompositeWrite, readValues, remoteObject, type CompositeReadValues, type ReadableHandle } from './remote-handles.js';
 import type { Registration } from './registration.js';
@@ -38,6 +41,10 @@ export interface RemoteContext {
   readonly timeoutMs: number;
   /** Where requests to sleeping queue-mode clients wait. */
   readonly queue: QueueMode;
+  /** The server's observations: the store and the handles this process holds. */
+  readonly observations: ServerObservations;
+  /** Every notification decoded, for the server's `notification` event. */
+  readonly notify: (observation: StoredObservation, node: LwM2MNode) => void;
 }
 
 export type AnyAttributes = Attributes & NumericAttributes & BooleanAttributes;
@@ -159,18 +166,17 @@ export class RemoteClient {
     expectCode(res, 0x42, 'Delete', p);
   }
 
-  /** Observe: the listener gets each notification's value tree; the first Read's too. */
+  /**
+   * Observe: the listener gets each notification's value tree; the first Read's too. The
+   * observation is kept in the server's observation store, so that after a restart its
+   * notifications reach the server's `notification` event again.
+   */
   async observe(path: string | LwM2MPath, listener: (node: LwM2MNode) => void): Promise<ClientObservationHandle> {
     const p = toPath(path);
     const r = await this.registration();
     const format = formatCandidates(r)[0]!;
-    const onNotification = (res: CoapResponse): void => {
-      try {
-        if (res.code === 0x45) listener(this.decode(r, p, res));
-      } catch {
-        // A notification that does not decode is dropped; the next one may.
-      }
-    };
+    let stored: StoredObservation | undefined;
+    const onNotification = this.notificationHandler(r, p, () => stored, listener);
     const target = await this.awake(r);
     let obs;
     try {
@@ -182,10 +188,68 @@ export class RemoteClient {
       expectCode(obs.response, 0x45, 'Observe', p);
       listener(this.decode(r, p, obs.response));
     }
+    if (obs.active) {
+      const o: StoredObservation = { token: tokenHex(obs.token), registrationId: r.id, endpoint: this.endpoint, paths: [formatPath(p)], composite: false, format, createdAt: Date.now() };
+      try {
+        await this.ctx.observations.track(o, obs);
+      } catch (e) {
+        // Not stored, so not kept: an observation no restart could find again is cancelled.
+        await this.ctx.observations.cancel(o.token, r).catch(() => undefined);
+        throw e;
+      }
+      stored = o;
+    }
     return {
       cancel: async () => {
-        if (obs.active) await obs.cancel().catch(() => undefined);
+        if (stored !== undefined) await this.ctx.observations.cancel(stored.token, r);
+        else if (obs.active) await obs.cancel().catch(() => undefined);
       },
+    };
+  }
+
+  /** What the server observes on this client's current registration, whichever server process made it. */
+  async observations(): Promise<StoredObservation[]> {
+    const r = await this.registration();
+    return this.ctx.observations.store.byRegistration(r.id);
+  }
+
+  /** Cancels every observation of this path on the current registration (GET Observe=1 on each token); resolves with how many. */
+  async cancelObservations(path: string | LwM2MPath): Promise<number> {
+    const key = formatPath(toPath(path));
+    const r = await this.registration();
+    const hits = (await this.ctx.observations.store.byRegistration(r.id)).filter((o) => o.paths.length === 1 && o.paths[0] === key);
+    for (const o of hits) await this.ctx.observations.cancel(o.token, r);
+    return hits.length;
+  }
+
+  /** @internal Listens on a stored observation again in this process (ServerObservations, after a restart). */
+  resumeObservation(r: Registration, o: StoredObservation): ClientObservation {
+    const p = toPath(o.paths[0] ?? '/');
+    const init: RequestInit = { method: 'GET', path: pathOf(r, p), accept: o.format, timeoutMs: this.ctx.timeoutMs };
+    return this.ctx.coap.resumeObservation(r.address, tokenBytes(o.token), init, this.notificationHandler(r, p, () => o, undefined));
+  }
+
+  private notificationHandler(r: Registration, p: LwM2MPath, stored: () => StoredObservation | undefined, listener: ((node: LwM2MNode) => void) | undefined): (res: CoapResponse) => void {
+    return (res) => {
+      const o = stored();
+      // An error code ends the observation on the client's side (RFC 7641 §3.2): out of the store.
+      if (res.code >> 5 !== 2) {
+        if (o !== undefined) this.ctx.observations.ended(o.token);
+        return;
+      }
+      if (res.code !== 0x45) return;
+      let node: LwM2MNode;
+      try {
+        node = this.decode(r, p, res);
+      } catch {
+        return; // A notification that does not decode is dropped; the next one may.
+      }
+      try {
+        listener?.(node);
+      } catch {
+        // The application's listener failing is its own business.
+      }
+      if (o !== undefined) this.ctx.notify(o, node);
     };
   }
 
