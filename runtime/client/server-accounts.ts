@@ -73,6 +73,8 @@ export function instancesFromConfig(configs: readonly ServerConfig[], version: L
       // The client itself acts on an executed /1/x/8 and /1/x/4 (client.ts), whatever the handlers do.
       registrationUpdateTrigger: () => {},
       disable: () => {},
+      // Bootstrap-Request Trigger (1.1+): the client bootstraps again when it has a bootstrap server.
+      ...(version === '1.0' ? {} : { bootstrapRequestTrigger: () => {} }),
     }));
   });
   return out;
@@ -83,13 +85,17 @@ export function serverObjectFor(version: Lwm2mVersion): typeof LwM2MServer | typ
   return version === '1.0' ? LwM2MServer_v1_0 : version === '1.1' ? LwM2MServer_v1_1 : LwM2MServer;
 }
 
-/** The Security instance of a bootstrap server (NoSec). */
-export function bootstrapAccount(uri: string, version: Lwm2mVersion, id: number): ObjectInstance {
+/** The Security instance of a bootstrap server: NoSec, or PSK for coaps://; `holdOffS` is its Client Hold Off Time (/0/x/11). */
+export function bootstrapAccount(uri: string, version: Lwm2mVersion, id: number, options: { psk?: PskConfig; holdOffS?: number } = {}): ObjectInstance {
   const Security = version === '1.0' ? LwM2MSecurity_v1_0 : version === '1.1' ? LwM2MSecurity_v1_1 : LwM2MSecurity;
-  parseServerUri(uri);
+  const { secure } = parseServerUri(uri);
+  if (secure && options.psk === undefined) throw new ClientError('E_CLIENT_CONFIG', `bootstrap server ${uri}: coaps:// needs a psk (identity and key)`);
+  const psk = secure ? options.psk : undefined;
   return new Security.Instance(id, {
-    lwm2mServerUri: uri, bootstrapServer: true, securityMode: SECURITY_NOSEC, publicKeyOrIdentity: new Uint8Array(0),
-    serverPublicKey: new Uint8Array(0), secretKey: new Uint8Array(0),
+    lwm2mServerUri: uri, bootstrapServer: true, securityMode: psk === undefined ? SECURITY_NOSEC : SECURITY_PSK,
+    publicKeyOrIdentity: psk === undefined ? new Uint8Array(0) : new TextEncoder().encode(psk.identity),
+    serverPublicKey: new Uint8Array(0), secretKey: psk === undefined ? new Uint8Array(0) : psk.key,
+    ...(options.holdOffS !== undefined ? { clientHoldOffTime: options.holdOffS } : {}),
   });
 }
 
