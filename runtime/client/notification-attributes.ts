@@ -14,12 +14,16 @@ export interface EffectiveAttributes {
   readonly gt?: number;
   readonly lt?: number;
   readonly st?: number;
+  /** Seconds: evaluations of the reporting criteria at least this far apart (LwM2M 1.1+). */
+  readonly epmin?: number;
   /** Seconds: evaluate the value at least this often (a getter is read, a change found). */
   readonly epmax?: number;
   /** LwM2M 1.2: 1 notifies on false -> true only, 0 on true -> false only (boolean resources). */
   readonly edge?: number;
   /** LwM2M 1.2: 1 sends notifications confirmable. */
   readonly con?: number;
+  /** LwM2M 1.2: notifications of this observation kept at most while the server is offline or disabled (0: none). */
+  readonly hqmax?: number;
 }
 
 export function effectiveAttributes(store: AttributeStore, ssid: number, path: LwM2MPath, defaults: { readonly pmin?: number; readonly pmax?: number }): EffectiveAttributes {
@@ -29,22 +33,31 @@ export function effectiveAttributes(store: AttributeStore, ssid: number, path: L
   const first = (name: keyof AttributeSet, from: readonly AttributeSet[]): number | undefined => from.find((s) => s[name] !== undefined)?.[name];
   // gt/lt/st: only from the resource and resource-instance levels (the first one or two entries).
   const resourceLevels = sets.slice(0, path.resourceInstanceId !== undefined ? 2 : path.resourceId !== undefined ? 1 : 0);
-  const pmax = first('pmax', sets) ?? defaults.pmax;
+  const pmin = first('pmin', sets) ?? defaults.pmin ?? 0;
+  // Each attribute is inherited on its own, so the levels may disagree: a pmax below pmin is
+  // ignored (the spec says so), and an epmin not below epmax is, so that epmax's "MUST evaluate" holds.
+  let pmax = first('pmax', sets) ?? defaults.pmax;
+  if (pmax !== undefined && pmax < pmin) pmax = undefined;
   const gt = first('gt', resourceLevels);
   const lt = first('lt', resourceLevels);
   const st = first('st', resourceLevels);
   const edge = first('edge', resourceLevels);
   const epmax = first('epmax', sets);
+  let epmin = first('epmin', sets);
+  if (epmin !== undefined && epmax !== undefined && epmin >= epmax) epmin = undefined;
   const con = first('con', sets);
+  const hqmax = first('hqmax', sets);
   return {
-    pmin: first('pmin', sets) ?? defaults.pmin ?? 0,
+    pmin,
     ...(pmax !== undefined ? { pmax } : {}),
     ...(gt !== undefined ? { gt } : {}),
     ...(lt !== undefined ? { lt } : {}),
     ...(st !== undefined ? { st } : {}),
     ...(edge !== undefined ? { edge } : {}),
+    ...(epmin !== undefined ? { epmin } : {}),
     ...(epmax !== undefined ? { epmax } : {}),
     ...(con !== undefined ? { con } : {}),
+    ...(hqmax !== undefined ? { hqmax } : {}),
   };
 }
 

@@ -1,9 +1,12 @@
 /**
  * The client's side of Observe: what each server observes, and when to notify it. A value
- * set on an instance (ObjectInstance.onChange) is checked against the observation's
- * effective attributes: gt/lt/st decide whether it matters, pmin how soon it may go out
- * (a change inside pmin goes out when pmin has passed, with the value of that moment), and
- * pmax sends one anyway. Times come from an injectable clock so tests need no sleeping.
+ * set on an instance (ObjectInstance.onChange) is evaluated against the observation's
+ * effective attributes: epmin how soon after the last evaluation it may be, gt/lt/st/edge
+ * whether it matters, pmin how soon it may go out (a change inside pmin goes out when pmin has
+ * passed, with the value of that moment), and pmax sends one anyway; epmax evaluates values
+ * that change without telling (getters). While a server is offline or disabled, notifications
+ * are stored (/1/x/6, hqmax) and sent in order once it is back. Times come from an injectable
+ * clock so tests need no sleeping.
  */
 import type { Clock, TimerHandle } from '../coap/clock.js';
 import type { Logger } from '../coap/logger.js';
@@ -14,17 +17,33 @@ import { formatPath, type LwM2MPath } from '../model/path.js';
 import type { Requester } from './dm-context.js';
 import { changeMatters, effectiveAttributes, type EffectiveAttributes } from './notification-attributes.js';
 import type { ObjectTree } from './object-tree.js';
+import type { StoredReports } from './stored-reports.js';
 import type { AttributeStore } from './write-attributes.js';
+
+/** What the Server instance (/1) of a server says about reporting: the same object until it changes. */
+export interface ServerPolicy {
+  /** Default pmin (/1/x/2) and pmax (/1/x/3). */
+  readonly pmin?: number;
+  readonly pmax?: number;
+  /** Notification Storing When Disabled or Offline (/1/x/6); true when absent, as its definition says. */
+  readonly storing: boolean;
+}
+
+/** Whether a server can be notified now: `offline` after a report to it went unacknowledged or its registration failed. */
+export type ServerLink = 'online' | 'offline' | 'disabled';
 
 export interface ObservationContext {
   readonly tree: ObjectTree;
   readonly attributes: AttributeStore;
   readonly clock: Clock;
   readonly log: Logger;
-  /** The server's default pmin (/1/x/2) and pmax (/1/x/3): the same object until they change. */
-  serverDefaults(ssid: number): Promise<{ readonly pmin?: number; readonly pmax?: number }>;
+  readonly stored: StoredReports;
+  serverPolicy(ssid: number): Promise<ServerPolicy>;
   /** A Read of the path for this server, as its Accept asks: what a notification carries. */
   render(who: Requester, path: LwM2MPath, accept: number | undefined): Promise<OutgoingResponse>;
+  link(ssid: number): ServerLink;
+  /** A CON notification to this server was never acknowledged. */
+  unreachable(ssid: number): void;
 }
 
 interface Entry {
@@ -36,6 +55,8 @@ interface Entry {
   readonly render: () => Promise<OutgoingResponse>;
   readonly obs: ServerObservation;
   lastSentAt: number;
+  /** The last evaluation of the reporting criteria (epmin counts from it). */
+  lastEvalAt: number;
   /** The value at the path when last sent (numbers and booleans: what gt/lt/st/edge compare). */
   lastNumber: number | boolean | undefined;
   /** The value when last evaluated (epmax): a change found there counts as a change. */
@@ -43,9 +64,14 @@ interface Entry {
   deferred: TimerHandle | undefined;
   pmaxTimer: TimerHandle | undefined;
   epmaxTimer: TimerHandle | undefined;
+  /** An evaluation held back by epmin. */
+  evalTimer: TimerHandle | undefined;
+  /** A change arrived while one was being evaluated: evaluate once more after it. */
+  again: boolean;
+  busy: boolean;
   unsubscribe: (() => void)[];
-  /** The effective attributes, kept while the attribute store and the server's defaults stay as they were. */
-  cached: { readonly generation: number; readonly defaults: object; readonly attrs: EffectiveAttributes } | undefined;
+  /** The effective attributes, kept while the attribute store and the server's policy stay as they were. */
+  cached: { readonly generation: number; readonly policy: ServerPolicy; readonly attrs: EffectiveAttributes } | undefined;
 }
 
 export class Observations {
@@ -72,46 +98,76 @@ export class Observations {
   }
 
   async #add(who: Requester, paths: readonly LwM2MPath[], single: LwM2MPath | undefined, render: () => Promise<OutgoingResponse>, obs: ServerObservation): Promise<void> {
+    // An unacknowledged notification means the server may be offline: the observation stays.
+    obs.keepOnTimeout = true;
     const first = single === undefined ? undefined : await this.#number(single);
-    const e: Entry = { who, paths, single, render, obs, lastSentAt: this.ctx.clock.now(), lastNumber: first, lastSeen: first, deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, unsubscribe: [], cached: undefined };
+    const now = this.ctx.clock.now();
+    const e: Entry = {
+      who, paths, single, render, obs, lastSentAt: now, lastEvalAt: now, lastNumber: first, lastSeen: first,
+      deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, evalTimer: undefined, again: false, busy: false, unsubscribe: [], cached: undefined,
+    };
     this.#entries.add(e);
     for (const path of paths) {
       const instances = path.instanceId === undefined ? this.ctx.tree.instances(path.objectId) : [this.ctx.tree.instance(path.objectId, path.instanceId)].filter((i): i is ObjectInstance => i !== undefined);
+      const rid = path.resourceId;
       for (const inst of instances) {
         e.unsubscribe.push(inst.onChange((_, resourceId) => {
-          if (path.resourceId === undefined || path.resourceId === resourceId) void this.#changed(e);
+          if (rid === undefined || rid === resourceId) this.#changed(e);
         }));
       }
     }
     obs.onEnd(() => this.#drop(e));
-    await this.#armPmax(e);
-    await this.#armEpmax(e);
-  }
-
-  /** epmax: values from getters change without telling anyone; they are read this often. */
-  async #armEpmax(e: Entry): Promise<void> {
-    if (e.epmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.epmaxTimer);
-    e.epmaxTimer = undefined;
-    const { epmax } = await this.#attributes(e);
-    if (epmax === undefined || epmax <= 0 || !this.#entries.has(e)) return;
-    e.epmaxTimer = this.ctx.clock.setTimeout((x: Entry) => {
-      x.epmaxTimer = undefined;
-      void (async () => {
-        const v = x.single === undefined ? undefined : await this.#number(x.single);
-        if (v !== x.lastSeen) await this.#changed(x);
-        await this.#armEpmax(x);
-      })();
-    }, epmax * 1000, e);
+    const a = await this.#attributes(e);
+    this.#armPmax(e, a);
+    this.#armEpmax(e, a);
   }
 
   close(): void {
     for (const e of [...this.#entries]) this.#drop(e);
   }
 
-  async #changed(e: Entry): Promise<void> {
+  /**
+   * A value under the observation changed. Evaluations of one observation never overlap: a
+   * change during one makes one more afterwards (with the value of that moment), so a burst
+   * of changes costs at most two evaluations.
+   */
+  #changed(e: Entry): void {
+    if (e.busy) {
+      e.again = true;
+      return;
+    }
+    e.busy = true;
+    void this.#evaluate(e, false).finally(() => this.#settled(e));
+  }
+
+  #settled(e: Entry): void {
+    e.busy = false;
+    if (e.again && this.#entries.has(e)) {
+      e.again = false;
+      this.#changed(e);
+    }
+  }
+
+  /** Evaluates the reporting criteria now; `onlyIfChanged` for epmax (a value read, no change event). */
+  async #evaluate(e: Entry, onlyIfChanged: boolean): Promise<void> {
     try {
       const a = await this.#attributes(e);
+      const now = this.ctx.clock.now();
+      if (a.epmin !== undefined && a.epmin > 0 && !onlyIfChanged) {
+        const due = e.lastEvalAt + a.epmin * 1000;
+        // epmin: no evaluation sooner than this after the last one; then one, with the value of that moment.
+        if (now < due) {
+          e.evalTimer ??= this.ctx.clock.setTimeout((x: Entry) => {
+            x.evalTimer = undefined;
+            this.#changed(x);
+          }, due - now, e);
+          return;
+        }
+      }
+      e.lastEvalAt = now;
+      this.#armEpmax(e, a);
       const value = e.single === undefined ? undefined : await this.#number(e.single);
+      if (onlyIfChanged && value === e.lastSeen) return;
       e.lastSeen = value;
       if (!changeMatters(a, e.lastNumber, value)) {
         // An edge that is not the chosen one still moves what the next edge is compared with.
@@ -119,54 +175,104 @@ export class Observations {
         return;
       }
       const due = e.lastSentAt + a.pmin * 1000;
-      const now = this.ctx.clock.now();
-      if (now >= due) return await this.#send(e);
+      if (now >= due) return await this.#send(e, value);
       // Inside pmin: one notification when it has passed, carrying the value of that moment.
       e.deferred ??= this.ctx.clock.setTimeout((x: Entry) => {
         x.deferred = undefined;
-        void this.#send(x);
+        void this.#send(x, undefined);
       }, due - now, e);
     } catch (err) {
       this.ctx.log.warn({ err: (err as Error).message, path: formatPath(e.paths[0]!) }, 'notification check failed');
     }
   }
 
-  async #send(e: Entry): Promise<void> {
+  /** `value`: the number just read for the evaluation, or undefined to read it now (pmin, pmax). */
+  async #send(e: Entry, value: number | boolean | undefined): Promise<void> {
     if (!this.#entries.has(e) || !e.obs.active) return;
     if (e.deferred !== undefined) {
       this.ctx.clock.clearTimeout(e.deferred);
       e.deferred = undefined;
     }
     e.lastSentAt = this.ctx.clock.now();
-    e.lastNumber = e.single === undefined ? undefined : await this.#number(e.single);
+    e.lastNumber = value !== undefined || e.single === undefined ? value : await this.#number(e.single);
     e.lastSeen = e.lastNumber;
-    await this.#armPmax(e);
-    const { con } = await this.#attributes(e);
+    const a = await this.#attributes(e);
+    this.#armPmax(e, a);
+    const res = await e.render();
+    const confirmable = a.con === 1;
+    const ssid = e.who.shortServerId;
+    if (this.ctx.link(ssid) !== 'online') return this.#store(e, res, confirmable, a);
     try {
-      await e.obs.notify(await e.render(), { confirmable: con === 1 });
+      await e.obs.notify(res, { confirmable });
     } catch (err) {
-      // The observer went away (RST, timeout): the observation ends through onEnd.
-      this.ctx.log.debug({ err: (err as Error).message, path: formatPath(e.paths[0]!) }, 'notification not delivered');
+      // A CON never acknowledged: the server may be offline; what it missed is stored. An RST
+      // (or the client closing) ended the observation instead.
+      if (e.obs.active && this.#entries.has(e)) {
+        this.ctx.unreachable(ssid);
+        await this.#store(e, res, confirmable, a);
+      } else {
+        this.ctx.log.debug({ err: (err as Error).message, path: formatPath(e.paths[0]!) }, 'notification not delivered');
+      }
     }
   }
 
-  async #armPmax(e: Entry): Promise<void> {
+  async #store(e: Entry, res: OutgoingResponse, confirmable: boolean, a: EffectiveAttributes): Promise<void> {
+    const ssid = e.who.shortServerId;
+    const what = formatPath(e.paths[0]!);
+    if (!(await this.ctx.serverPolicy(ssid)).storing) {
+      this.ctx.log.debug({ ssid, path: what }, 'notification dropped: the server is offline or disabled and /1/x/6 is false');
+      return;
+    }
+    this.ctx.stored.store(ssid, { owner: e, what, deliver: () => this.#deliverStored(e, res, confirmable) }, a.hqmax);
+  }
+
+  async #deliverStored(e: Entry, res: OutgoingResponse, confirmable: boolean): Promise<boolean> {
+    if (!this.#entries.has(e) || !e.obs.active) return true;
+    try {
+      await e.obs.notify(res, { confirmable });
+      return true;
+    } catch {
+      if (!e.obs.active) return true;
+      this.ctx.unreachable(e.who.shortServerId);
+      return false;
+    }
+  }
+
+  #armPmax(e: Entry, a: EffectiveAttributes): void {
     if (e.pmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.pmaxTimer);
     e.pmaxTimer = undefined;
-    const { pmax } = await this.#attributes(e);
+    const { pmax } = a;
     if (pmax === undefined || pmax <= 0 || !this.#entries.has(e)) return;
     e.pmaxTimer = this.ctx.clock.setTimeout((x: Entry) => {
       x.pmaxTimer = undefined;
-      void this.#send(x);
+      void this.#send(x, undefined);
     }, pmax * 1000, e);
   }
 
+  /** epmax: values from getters change without telling anyone; they are evaluated this long after the last evaluation. */
+  #armEpmax(e: Entry, a: EffectiveAttributes): void {
+    if (e.epmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.epmaxTimer);
+    e.epmaxTimer = undefined;
+    const { epmax } = a;
+    if (epmax === undefined || epmax <= 0 || !this.#entries.has(e)) return;
+    e.epmaxTimer = this.ctx.clock.setTimeout((x: Entry) => {
+      x.epmaxTimer = undefined;
+      if (x.busy) {
+        x.again = true;
+        return;
+      }
+      x.busy = true;
+      void this.#evaluate(x, true).finally(() => this.#settled(x));
+    }, epmax * 1000, e);
+  }
+
   async #attributes(e: Entry): Promise<EffectiveAttributes> {
-    const defaults = await this.ctx.serverDefaults(e.who.shortServerId);
+    const policy = await this.ctx.serverPolicy(e.who.shortServerId);
     const generation = this.ctx.attributes.generation;
-    if (e.cached?.generation === generation && e.cached.defaults === defaults) return e.cached.attrs;
-    const attrs = effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.single ?? e.paths[0]!, defaults);
-    e.cached = { generation, defaults, attrs };
+    const c = e.cached;
+    if (c !== undefined && c.generation === generation && c.policy === policy) return c.attrs;
+    const attrs = effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.single ?? e.paths[0]!, policy);
+    e.cached = { generation, policy, attrs };
     return attrs;
   }
 
@@ -174,7 +280,13 @@ export class Observations {
   async #number(path: LwM2MPath): Promise<number | boolean | undefined> {
     if (path.resourceId === undefined || path.instanceId === undefined) return undefined;
     const inst = this.ctx.tree.instance(path.objectId, path.instanceId);
-    const v = await inst?.read(path.resourceId).catch(() => undefined);
+    if (inst === undefined) return undefined;
+    let v: unknown;
+    try {
+      v = await inst.read(path.resourceId);
+    } catch {
+      return undefined;
+    }
     const one = v instanceof Map && path.resourceInstanceId !== undefined ? v.get(path.resourceInstanceId) : v;
     return typeof one === 'number' || typeof one === 'boolean' ? one : typeof one === 'bigint' ? Number(one) : undefined;
   }
@@ -184,6 +296,7 @@ export class Observations {
     if (e.deferred !== undefined) this.ctx.clock.clearTimeout(e.deferred);
     if (e.pmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.pmaxTimer);
     if (e.epmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.epmaxTimer);
+    if (e.evalTimer !== undefined) this.ctx.clock.clearTimeout(e.evalTimer);
     for (const u of e.unsubscribe.splice(0)) u();
     if (e.obs.active) e.obs.cancel();
   }

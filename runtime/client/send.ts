@@ -1,7 +1,8 @@
 /**
  * Send (LwM2M 1.1+): the client pushes values to a server, POST /dp, as time-stamped SenML
  * (CBOR by default) or LwM2M CBOR records. What a server may read is what it may be sent
- * (Access Control); a server whose Mute Send (/1/x/23) is true is sent nothing.
+ * (Access Control); a server whose Mute Send (/1/x/23) is true is sent nothing. A Send to a
+ * server that is offline or disabled is stored (client.ts) when its /1/x/6 allows.
  */
 import { codeText } from '../coap/codes.js';
 import { encodeRecords } from '../codec/codec.js';
@@ -16,9 +17,13 @@ import type { ServerRegistration } from './registration.js';
 
 export type SendFormat = typeof ContentFormat.SENML_CBOR | typeof ContentFormat.SENML_JSON | typeof ContentFormat.LWM2M_CBOR;
 
-export async function sendTo(ctx: DmContext, reg: ServerRegistration, paths: readonly LwM2MPath[], format: SendFormat, nowMs: number, timeoutMs: number): Promise<void> {
+/**
+ * The payload of a Send to this server: the values now, time-stamped, in `format`; what the
+ * server may not read is left out. Refuses (E_CLIENT_SEND) a 1.0 registration, LwM2M CBOR before
+ * 1.2 and a muted server.
+ */
+export async function prepareSend(ctx: DmContext, reg: ServerRegistration, paths: readonly LwM2MPath[], format: SendFormat, nowMs: number): Promise<Uint8Array> {
   const where = `server ${reg.shortServerId}`;
-  if (reg.state !== 'registered' || reg.peer === undefined) throw new ClientError('E_CLIENT_SEND', `${where} is not registered`);
   if (reg.version === '1.0') throw new ClientError('E_CLIENT_SEND', `${where} is registered as LwM2M 1.0, which has no Send`);
   if (format === ContentFormat.LWM2M_CBOR && reg.version !== '1.2') throw new ClientError('E_CLIENT_SEND', `LwM2M CBOR is an LwM2M 1.2 format; ${where} is ${reg.version}`);
   if ((await reg.account.server.read(23).catch(() => undefined)) === true) throw new ClientError('E_CLIENT_SEND', `${where} is muted (/1/x/23)`);
@@ -29,7 +34,13 @@ export async function sendTo(ctx: DmContext, reg: ServerRegistration, paths: rea
     const { node } = await readNode(ctx, who, path);
     for (const r of nodeToRecords(path, node)) records.push({ ...r, time });
   }
-  const payload = encodeRecords(format, records, { resolve: ctx.tree.resolve, baseTime: true });
+  return encodeRecords(format, records, { resolve: ctx.tree.resolve, baseTime: true });
+}
+
+/** POST /dp. E_CLIENT_UNREACHABLE when the server does not answer, E_CLIENT_REJECTED when it refuses. */
+export async function postSend(reg: ServerRegistration, format: SendFormat, payload: Uint8Array, timeoutMs: number): Promise<void> {
+  const where = `server ${reg.shortServerId}`;
+  if (reg.peer === undefined) throw new ClientError('E_CLIENT_UNREACHABLE', `Send to ${where}: its address is not known yet`);
   const res = await reg.endpoint.request(reg.peer, { method: 'POST', path: 'dp', contentFormat: format, payload, timeoutMs }).catch((e: Error) => {
     throw new ClientError('E_CLIENT_UNREACHABLE', `Send to ${where}: ${e.message}`, undefined, { cause: e });
   });

@@ -55,7 +55,7 @@ export function parseAttributeQuery(query: readonly string[], target: { level: '
   return out;
 }
 
-/** The set after a change, or AttributeError when it breaks pmin <= pmax, epmin <= epmax, lt < gt, lt + 2*st < gt. */
+/** The set after a change, or AttributeError when it breaks pmin <= pmax, epmin < epmax, lt < gt, lt + 2*st < gt. */
 export function mergeAttributes(current: AttributeSet, change: AttributeChange): AttributeSet {
   const next: Partial<Record<AttributeName, number>> = { ...current };
   for (const [k, v] of change) {
