@@ -21,16 +21,16 @@ import { createDmHandler } from './dm-handler.js';
 import { ObjectTree, type InstanceConstructor } from './object-tree.js';
 import { registerPayload, type Lwm2mVersion } from './register-payload.js';
 import { ServerRegistration, type RegistrationHost, type RegistrationState, type RetryPolicy } from './registration.js';
-import { bootstrapAccount, findBootstrapAccount, serverObjectFor, instancesFromConfig, parseServerUri, readServerAccounts, type ServerConfig } from './server-accounts.js';
-import { BootstrapSession } from './bootstrap-session.js';
+import { bootstrapAccount, findBootstrapAccount, serverObjectFor, instancesFromConfig, readServerAccounts, type PskConfig, type ServerAccount, type ServerConfig } from './server-accounts.js';
+import { BootstrapClient, readBootstrapAccount, type BootstrapHost } from './bootstrap-client.js';
+import type { RequestHandler } from '../coap/request.js';
 import type { FactoryBootstrap } from './factory-bootstrap.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { AttributeStore } from './write-attributes.js';
 import { AccessControl } from './access-control.js';
 import { read } from './dm-read.js';
-import { Observations, type ServerLink, type ServerPolicy } from './observations.js';
-import { postSend, prepareSend, type SendFormat } from './send.js';
-import { StoredReports } from './stored-reports.js';
+import { Observations } from './observations.js';
+import { sendTo, type SendFormat } from './send.js';
 import { ContentFormat } from '../codec/content-format.js';
 import { parsePath } from '../model/path.js';
 
@@ -44,10 +44,22 @@ export interface LwM2MClientOptions {
   /** Servers to create Security (/0) and Server (/1) instances for (ids after any given ones). */
   readonly servers?: readonly ServerConfig[];
   /**
-   * A bootstrap server (coap:// only, for now). With no DM server configured, the client asks
-   * it for its servers first (client-initiated bootstrap), then registers with them.
+   * A bootstrap server (coap://, or coaps:// with a PSK). With no DM server configured, the
+   * client asks it for its servers first (client-initiated bootstrap: after `holdOffS`, the
+   * Client Hold Off Time /0/x/11; retried with `retry`), then registers with them. It also
+   * accepts a bootstrap the server starts itself, and bootstraps again when a DM server
+   * executes /1/x/9 or when every registration has failed for good.
    */
-  readonly bootstrap?: { readonly uri: string; readonly finishTimeoutMs?: number };
+  readonly bootstrap?: {
+    readonly uri: string;
+    readonly psk?: PskConfig;
+    /** Seconds before a client-initiated Bootstrap-Request (default 0). */
+    readonly holdOffS?: number;
+    /** Time the server has to send Bootstrap-Finish after the request, ms (default 60 s). */
+    readonly finishTimeoutMs?: number;
+    /** Back-off of failed Bootstrap-Requests (default: 2 s doubling up to 300 s, never giving up). */
+    readonly retry?: RetryPolicy;
+  };
   /** A factory bootstrap (readFactoryBootstrap(file)): its servers, bootstrap server and ACLs, loaded before the first registration. */
   readonly factory?: FactoryBootstrap;
   /** The LwM2M version registered with first (default "1.1"); 4.12 makes it fall back. */
@@ -78,14 +90,6 @@ export interface LwM2MClientOptions {
   readonly logger?: Logger;
   /** Time for notification attributes (pmin, pmax); the system clock by default, a manual one in tests. */
   readonly clock?: Clock;
-  /** Notifications and Sends kept per server while it is offline or disabled (/1/x/6), oldest dropped first (default 1000). */
-  readonly maxStoredReports?: number;
-}
-
-/** Where a Send went, by short server id: delivered now, or stored until the server is back (/1/x/6). */
-export interface SendResult {
-  readonly delivered: readonly number[];
-  readonly stored: readonly number[];
 }
 
 export interface RegistrationInfo {
@@ -110,7 +114,12 @@ export interface ClientEvents {
   };
   /** The server answered 4.12: the client registers with an older LwM2M version. */
   versionFallback: { readonly shortServerId: number; readonly from: Lwm2mVersion; readonly to: Lwm2mVersion };
+  /** A bootstrap finished (asked for or started by the server): the client registers with these servers. */
+  bootstrapped: { readonly servers: readonly { readonly shortServerId: number; readonly uri: string }[] };
+  /** A Bootstrap-Request failed (unreachable, refused, no Finish in time); retried in `retryInMs`, or given up when undefined. */
+  bootstrapFailed: { readonly error: ClientError; readonly attempt: number; readonly retryInMs: number | undefined };
 }
+
 
 export interface ServerStatus {
   readonly shortServerId: number;
@@ -137,11 +146,10 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   readonly #unsubscribe: (() => void)[] = [];
   #observations: Observations | undefined;
   #dm: DmContext | undefined;
-  readonly #defaults = new Map<number, ServerPolicy>();
-  readonly #stored: StoredReports;
-  /** Servers a report to went unanswered, or whose registration failed: reports to them are stored until they answer. */
-  readonly #offline = new Set<number>();
-
+  #bootstrap: BootstrapClient | undefined;
+  /** Sockets being opened: plain (false) and DTLS (true). */
+  readonly #opening = new Map<boolean, Promise<CoapEndpoint>>();
+  readonly #defaults = new Map<number, { pmin?: number; pmax?: number }>();
 
   constructor(options: LwM2MClientOptions) {
     super();
@@ -149,7 +157,6 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     this.#options = options;
     this.endpointName = options.endpoint;
     this.#log = options.logger ?? silentLogger;
-    this.#stored = new StoredReports(this.#log, options.maxStoredReports);
     this.#version = options.lwm2mVersion ?? '1.1';
     for (const t of options.objectTypes ?? []) this.tree.addType(t.descriptor, t.Instance);
     for (const i of options.objects) this.tree.add(i);
@@ -165,7 +172,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     }
     if (options.bootstrap !== undefined) {
       const id = Math.max(-1, ...this.tree.instances(0).map((i) => i.id)) + 1;
-      this.tree.add(bootstrapAccount(options.bootstrap.uri, this.#version, id));
+      this.tree.add(bootstrapAccount(options.bootstrap.uri, this.#version, id, options.bootstrap));
       // The bootstrap server writes Server instances: the client must know the object.
       if (this.tree.object(1) === undefined) this.tree.addType(serverObjectFor(this.#version).descriptor, serverObjectFor(this.#version).Instance);
     }
@@ -197,34 +204,62 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   async #start(): Promise<void> {
     if (this.#started) return;
     for (const g of this.#options.factory?.acl ?? []) await this.access.grant(g);
-    let accounts = await readServerAccounts(this.tree);
-    if (accounts.length === 0) {
-      const account = await findBootstrapAccount(this.tree);
-      if (account === undefined) throw new ClientError('E_CLIENT_CONFIG', 'no server: give Security (/0) and Server (/1) instances, the servers option, or a bootstrap server');
-      await this.#bootstrap(account);
-      accounts = await readServerAccounts(this.tree);
-      if (accounts.length === 0) throw new ClientError('E_CLIENT_CONFIG', 'the bootstrap server gave no server account');
-    }
-    const coap = { logger: this.#log, ...(this.#options.coap === undefined ? {} : { parameters: this.#options.coap }) };
-    // coap:// servers share one socket; coaps:// servers share another, under DTLS.
-    if (accounts.some((a) => !a.secure)) {
-      const transport = this.#options.transport ?? (await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? 0 }));
-      this.#endpoint = new CoapEndpoint({ transport, ...coap });
-    }
-    if (accounts.some((a) => a.secure)) {
-      const udp = await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: 0 });
-      // The key of the server a handshake goes to: found by the address its registration resolved.
-      const dtls = createDtlsClient(udp, { psk: (peer) => this.#registrations.find((r) => r.account.secure && r.peer !== undefined && peerKey(r.peer) === peerKey(peer))?.account.psk });
-      this.#secureEndpoint = new CoapEndpoint({ transport: dtls, ...coap });
-    }
+    const accounts = await readServerAccounts(this.tree);
+    const bootstrapInstance = await findBootstrapAccount(this.tree);
+    if (accounts.length === 0 && bootstrapInstance === undefined) throw new ClientError('E_CLIENT_CONFIG', 'no server: give Security (/0) and Server (/1) instances, the servers option, or a bootstrap server');
+    this.#bootstrap = bootstrapInstance === undefined ? undefined : new BootstrapClient(this.#bootstrapHost(), await readBootstrapAccount(bootstrapInstance));
     this.#started = true;
+    this.#dm = this.#dmContext();
+    if (this.#bootstrap !== undefined) {
+      // Known before any request comes in: a server-initiated bootstrap is recognised by it.
+      await this.#bootstrap.resolvePeer().catch((e: Error) => this.#log.warn({ err: e.message }, 'bootstrap server address not resolved yet'));
+    }
+    if (accounts.length > 0) return this.#startRegistrations(accounts);
+    // Only a bootstrap server: ask it first; its Finish starts the registrations (#bootstrapped).
+    await this.#endpointFor(this.#bootstrap!.account.secure);
+    void this.#runBootstrap();
+  }
+
+  /** The socket for plain (coap) or DTLS (coaps) servers, opened once when first needed. */
+  #endpointFor(secure: boolean): Promise<CoapEndpoint> {
+    let p = this.#opening.get(secure);
+    if (p === undefined) {
+      p = this.#openEndpoint(secure);
+      this.#opening.set(secure, p);
+    }
+    return p;
+  }
+
+  async #openEndpoint(secure: boolean): Promise<CoapEndpoint> {
+    const coap = { logger: this.#log, ...(this.#options.coap === undefined ? {} : { parameters: this.#options.coap }) };
+    let endpoint: CoapEndpoint;
+    if (!secure) {
+      const transport = this.#options.transport ?? (await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? 0 }));
+      endpoint = this.#endpoint = new CoapEndpoint({ transport, ...coap });
+    } else {
+      const udp = await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: 0 });
+      // The key of the server a handshake goes to: found by the address its registration resolved (or the bootstrap server's).
+      const dtls = createDtlsClient(udp, { psk: (peer) => this.#registrations.find((r) => r.account.secure && r.peer !== undefined && peerKey(r.peer) === peerKey(peer))?.account.psk ?? this.#bootstrap?.pskFor(peer) });
+      endpoint = this.#secureEndpoint = new CoapEndpoint({ transport: dtls, ...coap });
+    }
+    endpoint.onRequest(this.#router(secure));
+    return endpoint;
+  }
+
+  /**
+   * Requests from the bootstrap server go to its session; the others are device management.
+   * A request counts as from a server only on that server's socket: plain CoAP cannot pass for a DTLS peer.
+   */
+  #router(secure: boolean): RequestHandler {
+    const dm = createDmHandler(this.#dm!, (peer) => this.#requester(peer, secure));
+    return (req) => (this.#bootstrap?.isPeer(req.peer, secure) === true ? this.#bootstrap.handle(req) : dm(req));
+  }
+
+  async #startRegistrations(accounts: readonly ServerAccount[]): Promise<void> {
+    for (const secure of new Set(accounts.map((a) => a.secure))) await this.#endpointFor(secure);
+    if (!this.#started) return;
     const host = this.#host();
     this.#registrations = accounts.map((a) => new ServerRegistration(host, (a.secure ? this.#secureEndpoint : this.#endpoint)!, a, this.#version));
-    // A request counts as from a server only on that server's socket: plain CoAP cannot pass for a DTLS peer.
-    const dm = this.#dmContext();
-    this.#dm = dm;
-    this.#endpoint?.onRequest(createDmHandler(dm, (peer) => this.#requester(peer, false)));
-    this.#secureEndpoint?.onRequest(createDmHandler(dm, (peer) => this.#requester(peer, true)));
     // Lifetime or binding written by a server: tell it with an Update.
     for (const r of this.#registrations) {
       this.#unsubscribe.push(r.account.server.onChange((_, id) => { if (id === 1 || id === 7) this.#registrationOf(r.account.server)?.update(); }));
@@ -232,61 +267,94 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     for (const r of this.#registrations) r.start();
   }
 
-  /**
-   * Client-initiated bootstrap: Bootstrap-Request, then the server's writes kept aside until its
-   * Bootstrap-Finish and applied at once. On any failure the configuration stays as it was.
-   */
-  async #bootstrap(account: ObjectInstance): Promise<void> {
-    const uri = await account.read(0);
-    if (typeof uri !== 'string') throw new ClientError('E_CLIENT_CONFIG', `${account.path}: the bootstrap account has no URI`);
-    const { host, port, secure } = parseServerUri(uri);
-    if (secure) throw new ClientError('E_CLIENT_CONFIG', 'a coaps:// bootstrap server is not supported yet');
-    const transport = this.#options.transport ?? (await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? 0 }));
-    const coap = new CoapEndpoint({ transport, logger: this.#log, ...(this.#options.coap === undefined ? {} : { parameters: this.#options.coap }) });
-    const session = new BootstrapSession(this.tree, account);
-    const peer = { address: host, port };
-    coap.onRequest((req) => (req.peer.address === peer.address && req.peer.port === peer.port ? session.handle(req) : { code: 0x81 }));
-    const timeoutMs = this.#options.requestTimeoutMs ?? 93_000;
+  /** Client-initiated bootstrap in the background; failures are told through `bootstrapFailed`. */
+  async #runBootstrap(): Promise<void> {
+    const bs = this.#bootstrap;
+    if (bs === undefined || !this.#started) return;
     try {
-      const res = await coap.request(peer, { method: 'POST', path: 'bs', query: [`ep=${this.endpointName}`], timeoutMs });
-      if (res.code !== 0x44) throw new ClientError('E_CLIENT_REJECTED', `Bootstrap-Request answered ${codeText(res.code)}`);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([session.finished, new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ClientError('E_CLIENT_UNREACHABLE', 'the bootstrap server did not finish in time')), this.#options.bootstrap?.finishTimeoutMs ?? 60_000);
-      })]).finally(() => clearTimeout(timer));
-      session.apply();
-      this.#log.info({ servers: (await readServerAccounts(this.tree)).map((a) => a.uri) }, 'bootstrapped');
+      await bs.run();
     } catch (e) {
-      if (e instanceof ClientError) throw e;
-      throw new ClientError('E_CLIENT_UNREACHABLE', `bootstrap: ${(e as Error).message}`, undefined, { cause: e });
-    } finally {
-      // The DM sockets are opened afresh: the bootstrap exchange ends here.
-      if (this.#options.transport === undefined) await coap.close();
+      if (!(e instanceof ClientError)) this.#log.error({ err: (e as Error).message }, 'bootstrap failed');
     }
+  }
+
+  /**
+   * After an applied Bootstrap-Finish: De-register from the servers of before, then register
+   * with those the tree now holds.
+   */
+  async #bootstrapped(): Promise<void> {
+    if (!this.#started) return;
+    for (const u of this.#unsubscribe.splice(0)) u();
+    const old = this.#registrations;
+    this.#registrations = [];
+    await Promise.all(old.map((r) => r.stop(true)));
+    this.#defaults.clear();
+    let accounts: ServerAccount[];
+    try {
+      accounts = await readServerAccounts(this.tree);
+    } catch (e) {
+      this.#log.error({ err: (e as Error).message }, 'the bootstrapped configuration is not usable');
+      return;
+    }
+    this.#log.info({ servers: accounts.map((a) => a.uri) }, 'bootstrapped');
+    this.emit('bootstrapped', { servers: accounts.map((a) => ({ shortServerId: a.shortServerId, uri: a.uri })) });
+    await this.#startRegistrations(accounts);
+  }
+
+  /**
+   * Bootstrap on Registration Failure (/1/x/16, 1.1+; true when absent): once every
+   * registration has failed for good, ask the bootstrap server again. A 1.0 client has no
+   * such resource and always falls back to its bootstrap server.
+   */
+  async #bootstrapOnFailure(): Promise<void> {
+    const regs = this.#registrations;
+    if (this.#bootstrap === undefined || this.#bootstrap.running || regs.length === 0 || regs.some((r) => r.state !== 'failed')) return;
+    for (const r of regs) {
+      const s = r.account.server;
+      if (s.has(16) && (await s.read(16)) === false) return;
+    }
+    this.#log.warn({}, 'every registration failed: bootstrapping again');
+    await this.#runBootstrap();
+  }
+
+  #bootstrapHost(): BootstrapHost {
+    const o = this.#options.bootstrap;
+    return {
+      endpointName: this.endpointName,
+      version: this.#version,
+      tree: this.tree,
+      log: this.#log,
+      retry: o?.retry ?? {},
+      finishTimeoutMs: o?.finishTimeoutMs ?? 60_000,
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+      endpoint: (secure) => this.#endpointFor(secure),
+      bootstrapped: () => void this.#bootstrapped().catch((e: Error) => this.#log.error({ err: e.message }, 'registering after bootstrap failed')),
+      failed: (error, attempt, retryInMs) => this.emit('bootstrapFailed', { error, attempt, retryInMs }),
+    };
   }
 
   /** De-registers from every server (unless `deregister: false`), then closes the socket. */
   async stop(options: { deregister?: boolean } = {}): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    this.#bootstrap?.stop();
     if (this.#structureTimer !== undefined) clearImmediate(this.#structureTimer);
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#observations?.close();
     this.#observations = undefined;
     await Promise.all(this.#registrations.map((r) => r.stop(options.deregister !== false)));
-    await Promise.all([this.#endpoint?.close(), this.#secureEndpoint?.close()]);
+    await Promise.all([...this.#opening.values()].map((p) => p.then((e) => e.close(), () => undefined)));
+    this.#opening.clear();
     this.#endpoint = undefined;
     this.#secureEndpoint = undefined;
   }
 
   /**
    * Send (LwM2M 1.1+): the values at these paths, time-stamped, to one server (by short server
-   * id) or to every one it is registered with. A server that is offline or disabled gets it later
-   * when its /1/x/6 (Notification Storing) is true: the values of now are stored and sent in
-   * order once it is back. Rejects with ClientError E_CLIENT_SEND when the server cannot be sent
-   * to (unknown, LwM2M 1.0, muted, offline without storing); with no server given, when none took it.
+   * id) or to every registered one. Rejects with ClientError E_CLIENT_SEND when a server cannot
+   * be sent to (not registered, LwM2M 1.0, muted).
    */
-  async send(paths: readonly string[], options: { shortServerId?: number; format?: SendFormat } = {}): Promise<SendResult> {
+  async send(paths: readonly string[], options: { shortServerId?: number; format?: SendFormat } = {}): Promise<void> {
     const dm = this.#dm;
     if (dm === undefined || !this.#started) throw new ClientError('E_CLIENT_STOPPED', 'the client is not started');
     let parsed;
@@ -295,77 +363,10 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     } catch (e) {
       throw new ClientError('E_CLIENT_SEND', (e as Error).message);
     }
-    const one = options.shortServerId;
-    const gone = (r: ServerRegistration): boolean => r.state === 'failed' || r.state === 'stopped' || r.state === 'idle';
-    const targets = this.#registrations.filter((r) => (one === undefined ? !gone(r) && (r.location !== undefined || this.#link(r.shortServerId) !== 'online') : r.shortServerId === one));
-    if (targets.length === 0) throw new ClientError('E_CLIENT_SEND', one === undefined ? 'no server is registered' : `no server ${one}`);
-    const format = options.format ?? ContentFormat.SENML_CBOR;
-    const now = Date.now();
-    const outcomes = await Promise.allSettled(targets.map((r) => this.#sendOne(dm, r, parsed, format, now)));
-    const delivered: number[] = [];
-    const stored: number[] = [];
-    outcomes.forEach((o, k) => { if (o.status === 'fulfilled') (o.value === 'stored' ? stored : delivered).push(targets[k]!.shortServerId); });
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed !== undefined && (one !== undefined || delivered.length + stored.length === 0)) throw failed.reason;
-    return { delivered, stored };
-  }
-
-  async #sendOne(dm: DmContext, r: ServerRegistration, paths: readonly ReturnType<typeof parsePath>[], format: SendFormat, now: number): Promise<'delivered' | 'stored'> {
-    const ssid = r.shortServerId;
+    const targets = this.#registrations.filter((r) => (options.shortServerId === undefined ? r.state === 'registered' : r.shortServerId === options.shortServerId));
+    if (targets.length === 0) throw new ClientError('E_CLIENT_SEND', options.shortServerId === undefined ? 'no server is registered' : `no server ${options.shortServerId}`);
     const timeout = this.#options.requestTimeoutMs ?? 93_000;
-    const payload = await prepareSend(dm, r, paths, format, now);
-    let link = this.#link(ssid);
-    if (link === 'online' && r.state !== 'registered' && r.state !== 'updating') throw new ClientError('E_CLIENT_SEND', `server ${ssid} is not registered`);
-    if (link === 'online') {
-      try {
-        await postSend(r, format, payload, timeout);
-        return 'delivered';
-      } catch (e) {
-        if (!(e instanceof ClientError) || e.code !== 'E_CLIENT_UNREACHABLE' || !this.#started) throw e;
-        this.#unreachable(ssid);
-        link = 'offline';
-      }
-    }
-    if (!(await this.#serverPolicy(ssid)).storing) throw new ClientError('E_CLIENT_SEND', `server ${ssid} is ${link} and its Notification Storing (/1/x/6) is false: the Send is dropped`);
-    this.#stored.store(ssid, {
-      owner: undefined, what: 'Send /dp',
-      deliver: async () => {
-        try {
-          await postSend(r, format, payload, timeout);
-        } catch (e) {
-          if (e instanceof ClientError && e.code === 'E_CLIENT_UNREACHABLE') {
-            this.#unreachable(ssid);
-            return false;
-          }
-          this.#log.warn({ ssid, err: (e as Error).message }, 'stored Send refused');
-        }
-        return true;
-      },
-    });
-    return 'stored';
-  }
-
-  /** Whether reports to a server can go out now; while some are stored, new ones queue behind them. */
-  #link(ssid: number): ServerLink {
-    const r = this.#registrations.find((x) => x.shortServerId === ssid);
-    if (r === undefined) return 'online';
-    if (r.state === 'disabled') return 'disabled';
-    if (this.#offline.has(ssid) || (r.state !== 'registered' && r.state !== 'updating') || this.#stored.size(ssid) > 0) return 'offline';
-    return 'online';
-  }
-
-  /** A report went unanswered: store until the server answers again; an Update finds out when. */
-  #unreachable(ssid: number): void {
-    if (this.#offline.has(ssid) || !this.#started) return;
-    this.#offline.add(ssid);
-    this.#log.warn({ ssid }, 'server unreachable: reports are stored until it answers');
-    this.#registrations.find((x) => x.shortServerId === ssid)?.update();
-  }
-
-  /** The server answered a Register or Update: send what was stored for it, in order. */
-  #online(ssid: number): void {
-    this.#offline.delete(ssid);
-    if (this.#stored.size(ssid) > 0) void this.#stored.flush(ssid);
+    await Promise.all(targets.map((r) => sendTo(dm, r, parsed, options.format ?? ContentFormat.SENML_CBOR, Date.now(), timeout)));
   }
 
   /** Adds an instance; registered servers hear of it through an Update. */
@@ -406,11 +407,11 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     return { shortServerId: first?.shortServerId ?? 0, version: first?.version ?? this.#version };
   }
 
-  /** Default pmin (/1/x/2), pmax (/1/x/3) and notification storing (/1/x/6) of the server with this short server id; the same object until they change. */
-  async #serverPolicy(ssid: number): Promise<ServerPolicy> {
+  /** Default pmin (/1/x/2) and pmax (/1/x/3) of the Server instance with this short server id; the same object until they change. */
+  async #serverDefaults(ssid: number): Promise<{ pmin?: number; pmax?: number }> {
     const known = this.#defaults.get(ssid);
     if (known !== undefined) return known;
-    let found: ServerPolicy = { storing: true };
+    let found: { pmin?: number; pmax?: number } = {};
     for (const server of this.tree.instances(1)) {
       if ((await server.read(0).catch(() => undefined)) !== ssid) continue;
       const number = async (id: number): Promise<number | undefined> => {
@@ -419,8 +420,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
         return typeof v === 'number' ? v : undefined;
       };
       const [pmin, pmax] = await Promise.all([number(2), number(3)]);
-      const storing = server.has(6) ? (await server.read(6).catch(() => true)) !== false : true;
-      found = { ...(pmin !== undefined ? { pmin } : {}), ...(pmax !== undefined ? { pmax } : {}), storing };
+      found = { ...(pmin !== undefined ? { pmin } : {}), ...(pmax !== undefined ? { pmax } : {}) };
       // A server writing its defaults (or any /1 change) makes them be read again.
       const off = server.onChange(() => {
         this.#defaults.delete(ssid);
@@ -446,6 +446,13 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
         if (r === undefined) return;
         // Registration Update Trigger: the client sends the Update itself, after the 2.04.
         if (resourceId === 8) setImmediate(() => r.update());
+        // Bootstrap-Request Trigger: a client-initiated bootstrap, after the 2.04.
+        if (resourceId === 9) {
+          setImmediate(() => {
+            if (this.#bootstrap === undefined) this.#log.warn({ ssid: r.shortServerId }, 'Bootstrap-Request Trigger executed, but the client has no bootstrap server');
+            else void this.#runBootstrap();
+          });
+        }
         // Disable: answer first, then De-register and stay away for the Disable Timeout (86400 s by default).
         if (resourceId === 4) {
           setImmediate(() => {
@@ -464,11 +471,8 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       attributes: this.attributes,
       clock: this.#options.clock ?? systemClock,
       log: this.#log,
-      stored: this.#stored,
-      serverPolicy: (ssid) => this.#serverPolicy(ssid),
+      serverDefaults: (ssid) => this.#serverDefaults(ssid),
       render: (who, path, accept) => read(ctx, who, path, accept),
-      link: (ssid) => this.#link(ssid),
-      unreachable: (ssid) => this.#unreachable(ssid),
     });
     return { ...ctx, observations: this.#observations };
   }
@@ -487,18 +491,14 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       account: async (ssid) => (await readServerAccounts(this.tree)).find((a) => a.shortServerId === ssid),
       registered: (r) => {
         this.#log.info({ ssid: r.shortServerId, location: r.location }, 'registered');
-        this.#online(r.shortServerId);
         this.emit('registered', info(r));
       },
-      updated: (r) => {
-        this.#online(r.shortServerId);
-        this.emit('updated', info(r));
-      },
+      updated: (r) => this.emit('updated', info(r)),
       deregistered: (r) => this.emit('deregistered', { shortServerId: r.shortServerId, uri: r.account.uri }),
       failed: (r, operation, error, attempt, retryInMs) => {
-        if (error.code !== 'E_CLIENT_STOPPED') this.#offline.add(r.shortServerId);
         this.#log.warn({ ssid: r.shortServerId, operation, code: error.code, err: error.message, retryInMs }, 'registration failed');
         this.emit('registrationFailed', { shortServerId: r.shortServerId, uri: r.account.uri, operation, error, attempt, retryInMs });
+        if (operation === 'register' && retryInMs === undefined) setImmediate(() => void this.#bootstrapOnFailure());
       },
       versionFallback: (r, from, to) => this.emit('versionFallback', { shortServerId: r.shortServerId, from, to }),
     };
