@@ -29,8 +29,9 @@ import { TypedEmitter } from './typed-emitter.js';
 import { AttributeStore } from './write-attributes.js';
 import { AccessControl } from './access-control.js';
 import { read } from './dm-read.js';
-import { Observations } from './observations.js';
-import { sendTo, type SendFormat } from './send.js';
+import { Observations, type ServerLink, type ServerPolicy } from './observations.js';
+import { postSend, prepareSend, type SendFormat } from './send.js';
+import { StoredReports } from './stored-reports.js';
 import { ContentFormat } from '../codec/content-format.js';
 import { parsePath } from '../model/path.js';
 
@@ -90,6 +91,14 @@ export interface LwM2MClientOptions {
   readonly logger?: Logger;
   /** Time for notification attributes (pmin, pmax); the system clock by default, a manual one in tests. */
   readonly clock?: Clock;
+  /** Notifications and Sends kept per server while it is offline or disabled (/1/x/6), oldest dropped first (default 1000). */
+  readonly maxStoredReports?: number;
+}
+
+/** Where a Send went, by short server id: delivered now, or stored until the server is back (/1/x/6). */
+export interface SendResult {
+  readonly delivered: readonly number[];
+  readonly stored: readonly number[];
 }
 
 export interface RegistrationInfo {
@@ -120,7 +129,6 @@ export interface ClientEvents {
   bootstrapFailed: { readonly error: ClientError; readonly attempt: number; readonly retryInMs: number | undefined };
 }
 
-
 export interface ServerStatus {
   readonly shortServerId: number;
   readonly uri: string;
@@ -149,7 +157,10 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
   #bootstrap: BootstrapClient | undefined;
   /** Sockets being opened: plain (false) and DTLS (true). */
   readonly #opening = new Map<boolean, Promise<CoapEndpoint>>();
-  readonly #defaults = new Map<number, { pmin?: number; pmax?: number }>();
+  readonly #defaults = new Map<number, ServerPolicy>();
+  readonly #stored: StoredReports;
+  /** Servers a report to went unanswered, or whose registration failed: reports to them are stored until they answer. */
+  readonly #offline = new Set<number>();
 
   constructor(options: LwM2MClientOptions) {
     super();
@@ -157,6 +168,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     this.#options = options;
     this.endpointName = options.endpoint;
     this.#log = options.logger ?? silentLogger;
+    this.#stored = new StoredReports(this.#log, options.maxStoredReports);
     this.#version = options.lwm2mVersion ?? '1.1';
     for (const t of options.objectTypes ?? []) this.tree.addType(t.descriptor, t.Instance);
     for (const i of options.objects) this.tree.add(i);
@@ -351,10 +363,12 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
 
   /**
    * Send (LwM2M 1.1+): the values at these paths, time-stamped, to one server (by short server
-   * id) or to every registered one. Rejects with ClientError E_CLIENT_SEND when a server cannot
-   * be sent to (not registered, LwM2M 1.0, muted).
+   * id) or to every one it is registered with. A server that is offline or disabled gets it later
+   * when its /1/x/6 (Notification Storing) is true: the values of now are stored and sent in
+   * order once it is back. Rejects with ClientError E_CLIENT_SEND when the server cannot be sent
+   * to (unknown, LwM2M 1.0, muted, offline without storing); with no server given, when none took it.
    */
-  async send(paths: readonly string[], options: { shortServerId?: number; format?: SendFormat } = {}): Promise<void> {
+  async send(paths: readonly string[], options: { shortServerId?: number; format?: SendFormat } = {}): Promise<SendResult> {
     const dm = this.#dm;
     if (dm === undefined || !this.#started) throw new ClientError('E_CLIENT_STOPPED', 'the client is not started');
     let parsed;
@@ -363,10 +377,77 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     } catch (e) {
       throw new ClientError('E_CLIENT_SEND', (e as Error).message);
     }
-    const targets = this.#registrations.filter((r) => (options.shortServerId === undefined ? r.state === 'registered' : r.shortServerId === options.shortServerId));
-    if (targets.length === 0) throw new ClientError('E_CLIENT_SEND', options.shortServerId === undefined ? 'no server is registered' : `no server ${options.shortServerId}`);
+    const one = options.shortServerId;
+    const gone = (r: ServerRegistration): boolean => r.state === 'failed' || r.state === 'stopped' || r.state === 'idle';
+    const targets = this.#registrations.filter((r) => (one === undefined ? !gone(r) && (r.location !== undefined || this.#link(r.shortServerId) !== 'online') : r.shortServerId === one));
+    if (targets.length === 0) throw new ClientError('E_CLIENT_SEND', one === undefined ? 'no server is registered' : `no server ${one}`);
+    const format = options.format ?? ContentFormat.SENML_CBOR;
+    const now = Date.now();
+    const outcomes = await Promise.allSettled(targets.map((r) => this.#sendOne(dm, r, parsed, format, now)));
+    const delivered: number[] = [];
+    const stored: number[] = [];
+    outcomes.forEach((o, k) => { if (o.status === 'fulfilled') (o.value === 'stored' ? stored : delivered).push(targets[k]!.shortServerId); });
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed !== undefined && (one !== undefined || delivered.length + stored.length === 0)) throw failed.reason;
+    return { delivered, stored };
+  }
+
+  async #sendOne(dm: DmContext, r: ServerRegistration, paths: readonly ReturnType<typeof parsePath>[], format: SendFormat, now: number): Promise<'delivered' | 'stored'> {
+    const ssid = r.shortServerId;
     const timeout = this.#options.requestTimeoutMs ?? 93_000;
-    await Promise.all(targets.map((r) => sendTo(dm, r, parsed, options.format ?? ContentFormat.SENML_CBOR, Date.now(), timeout)));
+    const payload = await prepareSend(dm, r, paths, format, now);
+    let link = this.#link(ssid);
+    if (link === 'online' && r.state !== 'registered' && r.state !== 'updating') throw new ClientError('E_CLIENT_SEND', `server ${ssid} is not registered`);
+    if (link === 'online') {
+      try {
+        await postSend(r, format, payload, timeout);
+        return 'delivered';
+      } catch (e) {
+        if (!(e instanceof ClientError) || e.code !== 'E_CLIENT_UNREACHABLE' || !this.#started) throw e;
+        this.#unreachable(ssid);
+        link = 'offline';
+      }
+    }
+    if (!(await this.#serverPolicy(ssid)).storing) throw new ClientError('E_CLIENT_SEND', `server ${ssid} is ${link} and its Notification Storing (/1/x/6) is false: the Send is dropped`);
+    this.#stored.store(ssid, {
+      owner: undefined, what: 'Send /dp',
+      deliver: async () => {
+        try {
+          await postSend(r, format, payload, timeout);
+        } catch (e) {
+          if (e instanceof ClientError && e.code === 'E_CLIENT_UNREACHABLE') {
+            this.#unreachable(ssid);
+            return false;
+          }
+          this.#log.warn({ ssid, err: (e as Error).message }, 'stored Send refused');
+        }
+        return true;
+      },
+    });
+    return 'stored';
+  }
+
+  /** Whether reports to a server can go out now; while some are stored, new ones queue behind them. */
+  #link(ssid: number): ServerLink {
+    const r = this.#registrations.find((x) => x.shortServerId === ssid);
+    if (r === undefined) return 'online';
+    if (r.state === 'disabled') return 'disabled';
+    if (this.#offline.has(ssid) || (r.state !== 'registered' && r.state !== 'updating') || this.#stored.size(ssid) > 0) return 'offline';
+    return 'online';
+  }
+
+  /** A report went unanswered: store until the server answers again; an Update finds out when. */
+  #unreachable(ssid: number): void {
+    if (this.#offline.has(ssid) || !this.#started) return;
+    this.#offline.add(ssid);
+    this.#log.warn({ ssid }, 'server unreachable: reports are stored until it answers');
+    this.#registrations.find((x) => x.shortServerId === ssid)?.update();
+  }
+
+  /** The server answered a Register or Update: send what was stored for it, in order. */
+  #online(ssid: number): void {
+    this.#offline.delete(ssid);
+    if (this.#stored.size(ssid) > 0) void this.#stored.flush(ssid);
   }
 
   /** Adds an instance; registered servers hear of it through an Update. */
@@ -407,11 +488,11 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     return { shortServerId: first?.shortServerId ?? 0, version: first?.version ?? this.#version };
   }
 
-  /** Default pmin (/1/x/2) and pmax (/1/x/3) of the Server instance with this short server id; the same object until they change. */
-  async #serverDefaults(ssid: number): Promise<{ pmin?: number; pmax?: number }> {
+  /** Default pmin (/1/x/2), pmax (/1/x/3) and notification storing (/1/x/6) of the server with this short server id; the same object until they change. */
+  async #serverPolicy(ssid: number): Promise<ServerPolicy> {
     const known = this.#defaults.get(ssid);
     if (known !== undefined) return known;
-    let found: { pmin?: number; pmax?: number } = {};
+    let found: ServerPolicy = { storing: true };
     for (const server of this.tree.instances(1)) {
       if ((await server.read(0).catch(() => undefined)) !== ssid) continue;
       const number = async (id: number): Promise<number | undefined> => {
@@ -420,7 +501,8 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
         return typeof v === 'number' ? v : undefined;
       };
       const [pmin, pmax] = await Promise.all([number(2), number(3)]);
-      found = { ...(pmin !== undefined ? { pmin } : {}), ...(pmax !== undefined ? { pmax } : {}) };
+      const storing = server.has(6) ? (await server.read(6).catch(() => true)) !== false : true;
+      found = { ...(pmin !== undefined ? { pmin } : {}), ...(pmax !== undefined ? { pmax } : {}), storing };
       // A server writing its defaults (or any /1 change) makes them be read again.
       const off = server.onChange(() => {
         this.#defaults.delete(ssid);
@@ -471,8 +553,11 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       attributes: this.attributes,
       clock: this.#options.clock ?? systemClock,
       log: this.#log,
-      serverDefaults: (ssid) => this.#serverDefaults(ssid),
+      stored: this.#stored,
+      serverPolicy: (ssid) => this.#serverPolicy(ssid),
       render: (who, path, accept) => read(ctx, who, path, accept),
+      link: (ssid) => this.#link(ssid),
+      unreachable: (ssid) => this.#unreachable(ssid),
     });
     return { ...ctx, observations: this.#observations };
   }
@@ -491,11 +576,16 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       account: async (ssid) => (await readServerAccounts(this.tree)).find((a) => a.shortServerId === ssid),
       registered: (r) => {
         this.#log.info({ ssid: r.shortServerId, location: r.location }, 'registered');
+        this.#online(r.shortServerId);
         this.emit('registered', info(r));
       },
-      updated: (r) => this.emit('updated', info(r)),
+      updated: (r) => {
+        this.#online(r.shortServerId);
+        this.emit('updated', info(r));
+      },
       deregistered: (r) => this.emit('deregistered', { shortServerId: r.shortServerId, uri: r.account.uri }),
       failed: (r, operation, error, attempt, retryInMs) => {
+        if (error.code !== 'E_CLIENT_STOPPED') this.#offline.add(r.shortServerId);
         this.#log.warn({ ssid: r.shortServerId, operation, code: error.code, err: error.message, retryInMs }, 'registration failed');
         this.emit('registrationFailed', { shortServerId: r.shortServerId, uri: r.account.uri, operation, error, attempt, retryInMs });
         if (operation === 'register' && retryInMs === undefined) setImmediate(() => void this.#bootstrapOnFailure());
