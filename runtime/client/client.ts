@@ -591,6 +591,8 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
         if (operation === 'register' && retryInMs === undefined) setImmediate(() => void this.#bootstrapOnFailure());
       },
       versionFallback: (r, from, to) => this.emit('versionFallback', { shortServerId: r.shortServerId, from, to }),
+      // A new Register would end the observations whose notifications are stored: keep the registration.
+      keepRegistration: (r) => this.#stored.size(r.shortServerId) > 0,
     };
   }
 }

@@ -47,6 +47,12 @@ export interface RegistrationHost {
   /** `attempt` counts Register attempts; an Update failure is reported with attempt 0 before the client registers anew. */
   failed(r: ServerRegistration, operation: 'register' | 'update', error: ClientError, attempt: number, retryInMs: number | undefined): void;
   versionFallback(r: ServerRegistration, from: Lwm2mVersion, to: Lwm2mVersion): void;
+  /**
+   * Whether an Update that went unanswered is retried as an Update (with back-off, while the
+   * lifetime lasts) rather than replaced by a new Register at once: true while the client holds
+   * stored notifications for this server, whose observations a new Register would end.
+   */
+  keepRegistration?(r: ServerRegistration): boolean;
 }
 
 const NEXT_OLDER: Readonly<Record<Lwm2mVersion, Lwm2mVersion | undefined>> = { '1.2': '1.1', '1.1': '1.0', '1.0': undefined };
@@ -69,6 +75,8 @@ export class ServerRegistration {
   #timer: NodeJS.Timeout | undefined;
   #sentLifetime = 0;
   #sentBinding = '';
+  /** When the server forgets the registration unless it hears an Update (Date.now() ms). */
+  #expiresAt = 0;
   #updatePending: { payload: boolean } | undefined;
   /** The Register on its way, if any: stop() must not leave a registration it created behind. */
   #registering: Promise<CoapResponse> | undefined;
@@ -201,6 +209,7 @@ export class ServerRegistration {
           this.location = location;
           this.#sentLifetime = account.lifetime;
           this.#sentBinding = bindingParam({ ...account, lwm2m: this.version });
+          this.#expiresAt = Date.now() + account.lifetime * 1000;
           this.state = 'registered';
           this.host.registered(this);
           const pending = this.#updatePending;
@@ -241,7 +250,7 @@ export class ServerRegistration {
     this.#schedule(delay, () => void this.#register(attempt + 1));
   }
 
-  async #update(payload: boolean): Promise<void> {
+  async #update(payload: boolean, attempt = 1): Promise<void> {
     const gen = ++this.#gen;
     this.state = 'updating';
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -264,6 +273,7 @@ export class ServerRegistration {
       if (res.code === ResponseCode.Changed) {
         this.#sentLifetime = account.lifetime;
         this.#sentBinding = b;
+        this.#expiresAt = Date.now() + account.lifetime * 1000;
         this.state = 'registered';
         this.host.updated(this);
         const pending = this.#updatePending;
@@ -276,6 +286,17 @@ export class ServerRegistration {
     } catch (e) {
       if (gen !== this.#gen) return;
       failure = unreachable('Update', e);
+      // Unanswered while the registration still lives and the client holds reports for its
+      // observations: keep it, and try the Update again later.
+      const p = this.host.retry;
+      const delay = Math.min(p.maxDelayMs ?? 300_000, (p.initialDelayMs ?? 2000) * (p.factor ?? 2) ** (attempt - 1));
+      if (failure.code === 'E_CLIENT_UNREACHABLE' && this.host.keepRegistration?.(this) === true && Date.now() + delay < this.#expiresAt) {
+        this.host.failed(this, 'update', failure, attempt, delay);
+        if (gen !== this.#gen) return;
+        this.state = 'registered';
+        this.#schedule(delay, () => void this.#update(payload, attempt + 1));
+        return;
+      }
     }
     // The server no longer knows us (4.04) or cannot be reached: register anew.
     this.host.failed(this, 'update', failure, 0, 0);
