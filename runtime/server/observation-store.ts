@@ -35,7 +35,7 @@ export interface ObservationStore {
 
 export class MemoryObservationStore implements ObservationStore {
   readonly #byToken = new Map<string, StoredObservation>();
-  /** registration id -> tokens, in insertion order. */
+  /** registration id -> tokens. */
   readonly #byRegistration = new Map<string, Set<string>>();
 
   async add(o: StoredObservation): Promise<void> {
@@ -52,7 +52,7 @@ export class MemoryObservationStore implements ObservationStore {
   }
 
   async byRegistration(registrationId: string): Promise<StoredObservation[]> {
-    return [...(this.#byRegistration.get(registrationId) ?? [])].map((t) => this.#byToken.get(t)!);
+    return [...(this.#byRegistration.get(registrationId) ?? [])].map((t) => this.#byToken.get(t)!).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async remove(token: string): Promise<StoredObservation | undefined> {

@@ -1,0 +1,29 @@
+/**
+ * The three server stores on one Redis: `lwm2m-sdk server --redis URL` and applications that
+ * run several server processes (or restart one) over the same state.
+ */
+import { RedisObservationStore } from './redis-observation-store.js';
+import { connectRedis, type RedisCommander } from './redis-connection.js';
+import { RedisRegistrationStore, type RedisRegistrationStoreOptions } from './redis-registration-store.js';
+import { RedisSecurityStore } from './redis-security-store.js';
+
+export interface RedisStores {
+  readonly store: RedisRegistrationStore;
+  readonly observationStore: RedisObservationStore;
+  readonly securityStore: RedisSecurityStore;
+}
+
+/** Stores over an existing client: spread the first two into LwM2MServerOptions (`securityStore` when DTLS is wanted). */
+export function redisStores(redis: RedisCommander, options: RedisRegistrationStoreOptions = {}): RedisStores {
+  return {
+    store: new RedisRegistrationStore(redis, options),
+    observationStore: new RedisObservationStore(redis, options),
+    securityStore: new RedisSecurityStore(redis, options),
+  };
+}
+
+/** Connects to `url` and builds the stores; `close()` ends the connection (after the server stopped). */
+export async function connectRedisStores(url: string, options: RedisRegistrationStoreOptions = {}): Promise<RedisStores & { close(): Promise<void> }> {
+  const redis = await connectRedis(url);
+  return { ...redisStores(redis, options), close: () => redis.close() };
+}
