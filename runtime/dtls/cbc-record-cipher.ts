@@ -22,6 +22,12 @@ export class CbcRecordCipher implements RecordCipher {
     return createHmac('sha256', this.macKey).update(header).update(content).digest();
   }
 
+  sealInto(out: Uint8Array, offset: number, type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array): number {
+    const body = this.seal(type, version, epoch, sequence, plaintext);
+    out.set(body, offset);
+    return body.length;
+  }
+
   seal(type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array): Uint8Array {
     if (this.encryptThenMac) {
       const pad = (BLOCK - ((plaintext.length + 1) % BLOCK)) % BLOCK;

@@ -8,7 +8,7 @@ import { encodeHandshakeMessage, fragmentHandshakeMessage, HANDSHAKE_HEADER_LENG
 import type { HandshakeFragment, HandshakeMessage } from './handshake-fragment.js';
 import { HandshakeReassembler } from './handshake-reassembler.js';
 import type { RecordCipher } from './record-cipher.js';
-import { ContentType, DTLS_1_2, encodeCidRecord, encodeInnerPlaintext, encodeRecord, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE, parseInnerPlaintext, RECORD_HEADER_LENGTH } from './record.js';
+import { ContentType, DTLS_1_2, encodeInnerPlaintext, encodeRecord, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE, parseInnerPlaintext, RECORD_HEADER_LENGTH, writeRecordHeader } from './record.js';
 import { concat, equalBytes } from './bytes.js';
 import type { ContentTypeValue, DtlsRecord } from './record.js';
 import { ReplayWindow } from './replay-window.js';
@@ -363,12 +363,23 @@ export abstract class Connection {
   private sealRecord(type: ContentTypeValue, ws: WriteState, payload: Uint8Array): Uint8Array {
     if (ws.seq > MAX_SEQUENCE) throw new DtlsError('E_DTLS_LIMIT', 'record sequence numbers exhausted');
     const seq = ws.seq++;
-    if (ws.cipher !== null && this.writeCid !== null) {
-      const inner = encodeInnerPlaintext(type, payload);
-      return encodeCidRecord(DTLS_1_2, ws.epoch, seq, this.writeCid, ws.cipher.seal(ContentType.tls12Cid, DTLS_1_2, ws.epoch, seq, inner, this.writeCid));
+    const cipher = ws.cipher;
+    if (cipher === null) return encodeRecord(type, DTLS_1_2, ws.epoch, seq, payload);
+    // Header and protected body in one buffer: no copy of the body after sealing.
+    const cid = this.writeCid;
+    const headerLength = RECORD_HEADER_LENGTH + (cid === null ? 0 : cid.length);
+    const out = new Uint8Array(headerLength + payload.length + (cid === null ? 0 : 1) + cipher.overhead);
+    let length: number;
+    let recordType: ContentTypeValue = type;
+    if (cid !== null) {
+      recordType = ContentType.tls12Cid;
+      length = cipher.sealInto(out, headerLength, recordType, DTLS_1_2, ws.epoch, seq, encodeInnerPlaintext(type, payload), cid);
+    } else {
+      length = cipher.sealInto(out, headerLength, type, DTLS_1_2, ws.epoch, seq, payload);
     }
-    const body = ws.cipher === null ? payload : ws.cipher.seal(type, DTLS_1_2, ws.epoch, seq, payload);
-    return encodeRecord(type, DTLS_1_2, ws.epoch, seq, body);
+    writeRecordHeader(out, recordType, DTLS_1_2, ws.epoch, seq, cid, length);
+    const total = headerLength + length;
+    return total === out.length ? out : out.subarray(0, total);
   }
 
   /** Encodes a flight into records and packs them into datagrams of at most `mtu` bytes. */

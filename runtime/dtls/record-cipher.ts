@@ -1,89 +1,96 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import type { CipherGCMTypes, CipherCCMTypes } from 'node:crypto';
+import type { CipherGCMTypes } from 'node:crypto';
+import { AesCcm } from './aes-ccm.js';
 import type { CipherSuite } from './cipher-suite.js';
-import { aeadAdditionalData, cidAdditionalData } from './record.js';
+import { writeAeadAdditionalData, writeCidAdditionalData } from './record.js';
 
 /** Protects the records of one direction of one epoch. */
 export interface RecordCipher {
   /** Most bytes a record body grows by. */
   readonly overhead: number;
-  /** The protected record body; `cid` switches to the RFC 9146 additional data. */
+  /**
+   * Writes the protected record body at out[offset..] (there is room for plaintext.length +
+   * overhead bytes) and returns its length; `cid` switches to the RFC 9146 additional data.
+   */
+  sealInto(out: Uint8Array, offset: number, type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array, cid?: Uint8Array): number;
+  /** The protected record body, in a buffer of its own. */
   seal(type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array;
   /** The plaintext, or null when the record does not authenticate (never throws). */
   open(type: number, version: number, epoch: number, sequence: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null;
 }
 
+const EXPLICIT_NONCE_LENGTH = 8;
+/** Scratch for the additional data (13 bytes, or 23 + a CID of at most 255). */
+const aadScratch = Buffer.alloc(23 + 255);
+
 /** AEAD record protection (RFC 5246 6.2.3.3, RFC 5288, RFC 6655): CCM, CCM_8, GCM. */
 export class AeadRecordCipher implements RecordCipher {
+  private readonly ccm: AesCcm | null;
+  /** salt (4 bytes) + explicit part (8 bytes), rewritten for every record. */
+  private readonly nonce = Buffer.alloc(12);
+
   constructor(
     private readonly suite: CipherSuite,
     private readonly key: Uint8Array,
-    private readonly salt: Uint8Array,
-  ) {}
+    salt: Uint8Array,
+  ) {
+    this.nonce.set(salt, 0);
+    this.ccm = suite.cipher === 'aes-128-ccm' ? new AesCcm(key, suite.tagLength) : null;
+  }
 
   /** Overhead a record body grows by: explicit nonce plus tag. */
   get overhead(): number { return this.suite.recordIvLength + this.suite.tagLength; }
 
-  private nonce(epoch: number, sequence: number): Buffer {
-    const n = Buffer.alloc(12);
-    n.set(this.salt, 0);
-    n.writeUInt16BE(epoch, 4);
-    n.writeUIntBE(sequence, 6, 6);
-    return n;
+  private aad(type: number, version: number, epoch: number, sequence: number, length: number, cid: Uint8Array | undefined): Uint8Array {
+    const n = cid === undefined
+      ? writeAeadAdditionalData(aadScratch, type, version, epoch, sequence, length)
+      : writeCidAdditionalData(aadScratch, version, epoch, sequence, cid, length);
+    return aadScratch.subarray(0, n);
+  }
+
+  sealInto(out: Uint8Array, offset: number, type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array, cid?: Uint8Array): number {
+    // The explicit nonce is the record's epoch and sequence number: unique per key.
+    const nonce = this.nonce;
+    nonce.writeUInt16BE(epoch, 4);
+    nonce.writeUIntBE(sequence, 6, 6);
+    out.set(nonce.subarray(4), offset);
+    const aad = this.aad(type, version, epoch, sequence, plaintext.length, cid);
+    const bodyAt = offset + EXPLICIT_NONCE_LENGTH;
+    if (this.ccm !== null) {
+      this.ccm.sealInto(nonce, aad, plaintext, out, bodyAt);
+    } else {
+      const c = createCipheriv(this.suite.cipher as CipherGCMTypes, this.key, nonce, { authTagLength: this.suite.tagLength });
+      c.setAAD(aad);
+      const body = c.update(plaintext);
+      c.final();
+      out.set(body, bodyAt);
+      out.set(c.getAuthTag(), bodyAt + body.length);
+    }
+    return EXPLICIT_NONCE_LENGTH + plaintext.length + this.suite.tagLength;
   }
 
   seal(type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array, cid?: Uint8Array): Uint8Array {
-    const nonce = this.nonce(epoch, sequence);
-    const aad = cid === undefined
-      ? aeadAdditionalData(type, version, epoch, sequence, plaintext.length)
-      : cidAdditionalData(version, epoch, sequence, cid, plaintext.length);
-    const tagLength = this.suite.tagLength;
-    let body: Buffer;
-    let tag: Buffer;
-    if (this.suite.cipher === 'aes-128-ccm') {
-      const c = createCipheriv(this.suite.cipher as CipherCCMTypes, this.key, nonce, { authTagLength: tagLength });
-      c.setAAD(aad, { plaintextLength: plaintext.length });
-      body = Buffer.concat([c.update(plaintext), c.final()]);
-      tag = c.getAuthTag();
-    } else {
-      const c = createCipheriv(this.suite.cipher as CipherGCMTypes, this.key, nonce, { authTagLength: tagLength });
-      c.setAAD(aad);
-      body = Buffer.concat([c.update(plaintext), c.final()]);
-      tag = c.getAuthTag();
-    }
-    const out = new Uint8Array(8 + body.length + tag.length);
-    out.set(nonce.subarray(4), 0);
-    out.set(body, 8);
-    out.set(tag, 8 + body.length);
+    const out = new Uint8Array(plaintext.length + this.overhead);
+    this.sealInto(out, 0, type, version, epoch, sequence, plaintext, cid);
     return out;
   }
 
   /** The plaintext, or null when the record does not authenticate (never throws). */
   open(type: number, version: number, epoch: number, sequence: number, fragment: Uint8Array, cid?: Uint8Array): Uint8Array | null {
     const tagLength = this.suite.tagLength;
-    if (fragment.length < 8 + tagLength) return null;
+    if (fragment.length < EXPLICIT_NONCE_LENGTH + tagLength) return null;
     // The explicit nonce is taken from the record, as the sender chose it.
-    const nonce = Buffer.alloc(12);
-    nonce.set(this.salt, 0);
-    nonce.set(fragment.subarray(0, 8), 4);
-    const body = fragment.subarray(8, fragment.length - tagLength);
-    const tag = fragment.subarray(fragment.length - tagLength);
-    const aad = cid === undefined
-      ? aeadAdditionalData(type, version, epoch, sequence, body.length)
-      : cidAdditionalData(version, epoch, sequence, cid, body.length);
+    const nonce = this.nonce;
+    nonce.set(fragment.subarray(0, EXPLICIT_NONCE_LENGTH), 4);
+    const sealed = fragment.subarray(EXPLICIT_NONCE_LENGTH);
+    const aad = this.aad(type, version, epoch, sequence, sealed.length - tagLength, cid);
+    if (this.ccm !== null) return this.ccm.open(nonce, aad, sealed);
     try {
-      if (this.suite.cipher === 'aes-128-ccm') {
-        const d = createDecipheriv(this.suite.cipher as CipherCCMTypes, this.key, nonce, { authTagLength: tagLength });
-        d.setAuthTag(tag);
-        d.setAAD(aad, { plaintextLength: body.length });
-        const out = d.update(body);
-        d.final();
-        return out;
-      }
       const d = createDecipheriv(this.suite.cipher as CipherGCMTypes, this.key, nonce, { authTagLength: tagLength });
-      d.setAuthTag(tag);
+      d.setAuthTag(sealed.subarray(sealed.length - tagLength));
       d.setAAD(aad);
-      const out = Buffer.concat([d.update(body), d.final()]);
+      const out = d.update(sealed.subarray(0, sealed.length - tagLength));
+      d.final();
       return out;
     } catch {
       return null;

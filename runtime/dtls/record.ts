@@ -73,16 +73,25 @@ export function encodeRecord(type: ContentTypeValue, version: number, epoch: num
     .u8(type).u16(version).u16(epoch).u48(sequence).vec16(fragment).finish();
 }
 
-export function encodeCidRecord(version: number, epoch: number, sequence: number, cid: Uint8Array, fragment: Uint8Array): Uint8Array {
-  return new ByteWriter(RECORD_HEADER_LENGTH + cid.length + fragment.length)
-    .u8(ContentType.tls12Cid).u16(version).u16(epoch).u48(sequence).bytes(cid).vec16(fragment).finish();
-}
-
 /** RFC 9146 5.1 additional data of a tls12_cid record under an AEAD cipher. */
 export function cidAdditionalData(version: number, epoch: number, sequence: number, cid: Uint8Array, innerLength: number): Uint8Array {
-  return new ByteWriter(23 + cid.length)
-    .bytes(SEQ_NUM_PLACEHOLDER).u8(ContentType.tls12Cid).u8(cid.length).u8(ContentType.tls12Cid)
-    .u16(version).u16(epoch).u48(sequence).bytes(cid).u16(innerLength).finish();
+  const out = new Uint8Array(23 + cid.length);
+  writeCidAdditionalData(out, version, epoch, sequence, cid, innerLength);
+  return out;
+}
+
+/** cidAdditionalData written at the start of `out`; returns its length. */
+export function writeCidAdditionalData(out: Uint8Array, version: number, epoch: number, sequence: number, cid: Uint8Array, innerLength: number): number {
+  out.set(SEQ_NUM_PLACEHOLDER, 0);
+  out[8] = ContentType.tls12Cid;
+  out[9] = cid.length;
+  out[10] = ContentType.tls12Cid;
+  writeU16(out, 11, version);
+  writeU16(out, 13, epoch);
+  writeU48(out, 15, sequence);
+  out.set(cid, 21);
+  writeU16(out, 21 + cid.length, innerLength);
+  return 23 + cid.length;
 }
 const SEQ_NUM_PLACEHOLDER = new Uint8Array(8).fill(0xff);
 
@@ -104,5 +113,48 @@ export function parseInnerPlaintext(inner: Uint8Array): { type: number; content:
 
 /** The 13 bytes of additional data of an AEAD record (RFC 5246 6.2.3.3, with DTLS epoch+seq). */
 export function aeadAdditionalData(type: number, version: number, epoch: number, sequence: number, length: number): Uint8Array {
-  return new ByteWriter(13).u16(epoch).u48(sequence).u8(type).u16(version).u16(length).finish();
+  const out = new Uint8Array(13);
+  writeAeadAdditionalData(out, type, version, epoch, sequence, length);
+  return out;
+}
+
+/** aeadAdditionalData written at the start of `out`; returns 13. */
+export function writeAeadAdditionalData(out: Uint8Array, type: number, version: number, epoch: number, sequence: number, length: number): number {
+  writeU16(out, 0, epoch);
+  writeU48(out, 2, sequence);
+  out[8] = type;
+  writeU16(out, 9, version);
+  writeU16(out, 11, length);
+  return 13;
+}
+
+/**
+ * Writes a record header (13 bytes, or 13 + CID for tls12_cid) at out[0..] for a body of
+ * `length` bytes; returns the header length.
+ */
+export function writeRecordHeader(out: Uint8Array, type: ContentTypeValue, version: number, epoch: number, sequence: number, cid: Uint8Array | null, length: number): number {
+  out[0] = type;
+  writeU16(out, 1, version);
+  writeU16(out, 3, epoch);
+  writeU48(out, 5, sequence);
+  let o = 11;
+  if (cid !== null) { out.set(cid, o); o += cid.length; }
+  writeU16(out, o, length);
+  return o + 2;
+}
+
+function writeU16(out: Uint8Array, at: number, v: number): void {
+  out[at] = (v >>> 8) & 0xff;
+  out[at + 1] = v & 0xff;
+}
+
+/** 48-bit unsigned, exact for any JS integer below 2^48. */
+function writeU48(out: Uint8Array, at: number, v: number): void {
+  const hi = Math.floor(v / 0x1_0000_0000);
+  const lo = v >>> 0;
+  writeU16(out, at, hi & 0xffff);
+  out[at + 2] = (lo >>> 24) & 0xff;
+  out[at + 3] = (lo >>> 16) & 0xff;
+  out[at + 4] = (lo >>> 8) & 0xff;
+  out[at + 5] = lo & 0xff;
 }
