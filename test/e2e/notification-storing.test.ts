@@ -1,0 +1,119 @@
+/**
+ * Notification storing (/1/x/6) end to end over real UDP: our server observes a client through
+ * a relay whose link is cut (the server goes away) and restored (it comes back). With storing
+ * on, what changed meanwhile arrives afterwards, in order, on the same observation; with it off,
+ * nothing of the outage arrives.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { BasicDevice, LwM2MClient } from '../../runtime/client/index.js';
+import type { LwM2MNode } from '../../runtime/model/node.js';
+import { LwM2MServer } from '../../runtime/server/index.js';
+import { UdpRelay } from './fixtures/udp-relay.js';
+
+let server: LwM2MServer;
+let relay: UdpRelay;
+let client: LwM2MClient;
+const device = new BasicDevice({ manufacturer: 'Acme', batteryLevel: 50 });
+const registrations: string[] = [];
+
+before(async () => {
+  server = new LwM2MServer({ port: 0 });
+  await server.start();
+  relay = await UdpRelay.start(server.address());
+  client = new LwM2MClient({
+    endpoint: 'storing', objects: [device], lwm2mVersion: '1.2',
+    servers: [{ uri: `coap://127.0.0.1:${relay.port}`, shortServerId: 1, lifetime: 60 }],
+    // Short CoAP timing, so that an outage is noticed in a fraction of a second.
+    coap: { ackTimeoutMs: 100, maxRetransmit: 1 }, retry: { initialDelayMs: 100, maxDelayMs: 200 }, requestTimeoutMs: 400,
+  });
+  client.on('registered', (r) => registrations.push(r.location));
+  const registered = client.next('registered');
+  await client.start();
+  await registered;
+});
+after(async () => {
+  await client.stop({ deregister: false });
+  await relay.close();
+  await server.stop();
+});
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Values the server's observation delivers; until() waits (bounded, real time) for one. */
+function collector() {
+  const values: number[] = [];
+  const waiters: (() => void)[] = [];
+  return {
+    values,
+    listener: (node: LwM2MNode) => {
+      if (node.kind === 'resource') values.push(node.value as number);
+      for (const w of waiters.splice(0)) w();
+    },
+    async until(value: number, ms = 5000): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!values.includes(value)) {
+        if (Date.now() > deadline) throw new Error(`${value} never arrived; have ${JSON.stringify(values)}`);
+        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 100); });
+      }
+    },
+  };
+}
+
+test('storing on: notifications of an outage arrive in order once the server is back, on the same observation', async () => {
+  const dm = server.client('storing');
+  await dm.writeAttributes('/3/0/9', { con: 1 });
+  const c = collector();
+  await dm.observe('/3/0/9', c.listener);
+  device.batteryLevel.set(51);
+  await c.until(51);
+  // A round trip through the relay: the ACK of 51 has passed it before the link is cut.
+  await dm.read('/3/0/9');
+
+  relay.cut();
+  const failed = client.next('registrationFailed');
+  device.batteryLevel.set(52); // a CON that is never acknowledged: the client finds the server gone
+  const f = await failed;
+  assert.equal(f.operation, 'update', 'the client keeps its registration and retries the Update');
+  // Each change is evaluated on its own turn (two sets in one turn report the later value only).
+  device.batteryLevel.set(53);
+  await turn();
+  device.batteryLevel.set(54);
+  const updated = client.next('updated');
+  relay.restore();
+  await updated;
+  await c.until(54);
+  assert.deepEqual(c.values, [50, 51, 52, 53, 54]);
+  assert.equal(registrations.length, 1, 'no new Register: the observation lived through the outage');
+  assert.ok(relay.dropped > 0);
+});
+
+test('storing off (/1/x/6 false): what changed during the outage never arrives', async () => {
+  const dm = server.client('storing');
+  await dm.write('/1/0/6', { kind: 'resource', id: 6, value: false });
+  const c = collector();
+  await dm.observe('/3/0/9', c.listener);
+  device.batteryLevel.set(60);
+  await c.until(60);
+  await dm.read('/3/0/9');
+
+  relay.cut();
+  const failedRegister = new Promise<void>((resolve) => {
+    const on = (f: { operation: string }): void => { if (f.operation === 'register') { client.off('registrationFailed', on); resolve(); } };
+    client.on('registrationFailed', on);
+  });
+  device.batteryLevel.set(61); // not acknowledged, not stored
+  await failedRegister; // nothing stored: the client registers anew
+  device.batteryLevel.set(62);
+  const registered = client.next('registered');
+  relay.restore();
+  await registered;
+  // The new registration ended the old observations; a new one sees only what comes now.
+  const again = collector();
+  await server.client('storing').observe('/3/0/9', again.listener);
+  device.batteryLevel.set(63);
+  await again.until(63);
+  assert.deepEqual(again.values, [62, 63]);
+  assert.ok(!c.values.includes(61) && !c.values.includes(62), `nothing of the outage on the old observation: ${JSON.stringify(c.values)}`);
+  assert.equal(registrations.length, 2);
+});
