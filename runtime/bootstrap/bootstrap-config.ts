@@ -1,10 +1,14 @@
 /**
  * What the bootstrap server gives each client: its LwM2M servers, as Security (/0) and
- * Server (/1) instances. Read from JSON (validated with zod, errors naming the key path) or
- * given through the API.
+ * Server (/1) instances, and optionally the PSK the client itself uses with the bootstrap
+ * server (for coaps). Read from JSON (validated with zod, errors naming the key path) or
+ * given through the API (see bootstrap-config-store.ts).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { BootstrapError } from './bootstrap-error.js';
+
+const hex = z.string().regex(/^([0-9a-fA-F]{2})+$/, 'hexadecimal bytes');
 
 const server = z.strictObject({
   shortServerId: z.number().int().min(1).max(65534),
@@ -13,29 +17,51 @@ const server = z.strictObject({
   binding: z.string().regex(/^[UTSNQ]+$/).default('U'),
   security: z.discriminatedUnion('mode', [
     z.strictObject({ mode: z.literal('nosec') }),
-    z.strictObject({ mode: z.literal('psk'), identity: z.string().min(1), key: z.string().regex(/^([0-9a-fA-F]{2})+$/, 'hexadecimal bytes') }),
+    z.strictObject({ mode: z.literal('psk'), identity: z.string().min(1), key: hex }),
   ]).default({ mode: 'nosec' }),
 });
 
+const endpointConfig = z.strictObject({
+  servers: z.array(server).min(1),
+  /** The client's own PSK with this bootstrap server (DTLS); without it, plain CoAP only. */
+  psk: z.strictObject({ identity: z.string().min(1), key: hex }).optional(),
+}).refine((c) => new Set(c.servers.map((s) => s.shortServerId)).size === c.servers.length, { message: 'two servers have the same shortServerId', path: ['servers'] });
+
 export const bootstrapConfigSchema = z.strictObject({
   /** Per endpoint name. */
-  endpoints: z.record(z.string().min(1), z.strictObject({ servers: z.array(server).min(1) })).default({}),
+  endpoints: z.record(z.string().min(1), endpointConfig).default({}),
   /** For endpoints not listed; without it they are refused. */
   default: z.strictObject({ servers: z.array(server).min(1) }).optional(),
 });
 
 export type BootstrapConfig = z.output<typeof bootstrapConfigSchema>;
 export type BootstrapServerEntry = z.output<typeof server>;
+/** One endpoint's configuration: its servers, and its PSK with the bootstrap server. */
+export type BootstrapEndpointConfig = z.output<typeof endpointConfig>;
+/** What an API caller gives (defaults may be left out). */
+export type BootstrapEndpointConfigInput = z.input<typeof endpointConfig>;
 
-export class BootstrapConfigError extends Error {
+export class BootstrapConfigError extends BootstrapError {
   override readonly name = 'BootstrapConfigError';
+  constructor(message: string) {
+    super('E_BS_CONFIG', message);
+  }
+}
+
+function issues(source: string, error: z.ZodError): string {
+  return error.issues.map((i) => `${source}: ${i.path.length > 0 ? i.path.join('.') : '(top level)'}: ${i.message}`).join('\n');
 }
 
 export function parseBootstrapConfig(raw: unknown, source = 'bootstrap config'): BootstrapConfig {
   const r = bootstrapConfigSchema.safeParse(raw);
-  if (!r.success) {
-    throw new BootstrapConfigError(r.error.issues.map((i) => `${source}: ${i.path.length > 0 ? i.path.join('.') : '(top level)'}: ${i.message}`).join('\n'));
-  }
+  if (!r.success) throw new BootstrapConfigError(issues(source, r.error));
+  return r.data;
+}
+
+/** Checks one endpoint's configuration (as the API takes it) and fills in the defaults. */
+export function parseEndpointConfig(raw: unknown, source = 'endpoint config'): BootstrapEndpointConfig {
+  const r = endpointConfig.safeParse(raw);
+  if (!r.success) throw new BootstrapConfigError(issues(source, r.error));
   return r.data;
 }
 

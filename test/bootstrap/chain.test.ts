@@ -54,9 +54,9 @@ test('a bootstrap that fails changes nothing', async () => {
   const client = new LwM2MClient({ endpoint: 'unknown-to-bs', objects: [new BasicDevice({})], bootstrap: { uri: `coap://127.0.0.1:${bs.address().port}`, retry: { maxAttempts: 1 } } });
   try {
     const before = client.tree.instances(0).length + client.tree.instances(1).length;
-    const failed = once(client, 'bootstrapFailed');
+    const failed = client.next('bootstrapFailed');
     await client.start();
-    const [{ error, attempt, retryInMs }] = await failed;
+    const { error, attempt, retryInMs } = await failed;
     assert.ok(error instanceof ClientError && error.code === 'E_CLIENT_REJECTED' && /4\.00/.test(error.message), String(error));
     assert.deepEqual([attempt, retryInMs], [1, undefined], 'maxAttempts 1: given up');
     assert.equal(client.tree.instances(0).length + client.tree.instances(1).length, before);
