@@ -21,6 +21,7 @@ import { handleRegistration } from './registration-interface.js';
 import { handleSend } from './send-interface.js';
 import type { Registration } from './registration.js';
 import { QueueMode } from './queue-mode.js';
+import { supportedVersions, type Lwm2mVersion } from './registration-params.js';
 import { MemoryRegistrationStore, type RegistrationStore } from './registration-store.js';
 import { RemoteClient } from './remote-client.js';
 import type { SecurityStore } from './security-store.js';
@@ -44,6 +45,11 @@ export interface LwM2MServerOptions {
   readonly store?: RegistrationStore;
   /** What the server observes, by token; in memory by default. Share it (Redis) so that a restarted or second process matches notifications again. */
   readonly observationStore?: ObservationStore;
+  /**
+   * LwM2M versions accepted in a Register (all of 1.0, 1.1, 1.2 by default). A client asking for
+   * another gets 4.12 Precondition Failed, and a client that can falls back to an older version.
+   */
+  readonly lwm2mVersions?: readonly Lwm2mVersion[];
   /** Object descriptors of the objects clients may register; the core objects by default. */
   readonly registry?: Registry;
   /** pino-shaped; silent by default. */
@@ -95,6 +101,10 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
     super();
     if (options.dtls !== undefined && options.securityStore === undefined) throw new ServerError('E_ARGUMENT', 'the dtls option needs a securityStore');
     if (options.dtls !== undefined && options.transport !== undefined) throw new ServerError('E_ARGUMENT', 'give either dtls or transport, not both');
+    const versions = options.lwm2mVersions;
+    if (versions !== undefined && (versions.length === 0 || versions.some((v) => !supportedVersions.includes(v)))) {
+      throw new ServerError('E_ARGUMENT', `lwm2mVersions must list some of ${supportedVersions.join(', ')}`);
+    }
     this.#options = options;
     this.store = options.store ?? new MemoryRegistrationStore();
     this.observationStore = options.observationStore ?? new MemoryObservationStore();
@@ -163,6 +173,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
       now: this.#now,
       log: this.#log,
       ...(this.#options.securityStore ? { security: this.#options.securityStore } : {}),
+      ...(this.#options.lwm2mVersions ? { lwm2mVersions: this.#options.lwm2mVersions } : {}),
       events: {
         registered: (r, replaced) => {
           this.#log.info({ endpoint: r.endpoint, id: r.id, lifetime: r.lifetime, lwm2m: r.lwm2mVersion, binding: r.binding, objects: r.objects.objects.map((o) => `/${o.id}@${o.version}`) }, 'registered');

@@ -12,7 +12,7 @@ import { describeIdentity } from './endpoint-identity.js';
 import { parseRegisteredObjects } from './registered-objects.js';
 import { checkRegister, checkSameClient } from './registration-access.js';
 import type { Registration } from './registration.js';
-import { parseRegisterParams, parseUpdateParams } from './registration-params.js';
+import { parseRegisterParams, parseUpdateParams, type Lwm2mVersion } from './registration-params.js';
 import type { RegistrationStore } from './registration-store.js';
 import type { SecurityStore } from './security-store.js';
 import { ServerError } from './server-error.js';
@@ -30,6 +30,8 @@ export interface RegistrationContext {
   readonly events: RegistrationEvents;
   /** Which DTLS identity may register as which endpoint, and where NoSec is allowed; unchecked when absent. */
   readonly security?: SecurityStore;
+  /** LwM2M versions accepted in a Register; every supported one when absent. */
+  readonly lwm2mVersions?: readonly Lwm2mVersion[];
 }
 
 const LINK_FORMAT = 40;
@@ -69,7 +71,7 @@ function payloadText(req: IncomingRequest): string {
 }
 
 async function register(req: IncomingRequest, ctx: RegistrationContext): Promise<OutgoingResponse> {
-  const params = parseRegisterParams(req.query);
+  const params = parseRegisterParams(req.query, ctx.lwm2mVersions);
   await checkRegister(params.endpoint, req.identity, ctx.security);
   const objects = parseRegisteredObjects(payloadText(req), params.lwm2mVersion);
   const now = ctx.now();

@@ -62,14 +62,18 @@ function bindingOf(q: Map<string, string | true>, version: Lwm2mVersion): { bind
   return { binding: b.replace('Q', ''), queueMode: b.includes('Q') || qParam === true };
 }
 
-export function parseRegisterParams(queries: readonly string[]): RegistrationParams {
+/**
+ * `accepted`: the LwM2M versions this server takes (every supported one by default); another
+ * one is E_REG_VERSION, answered 4.12 so that the client falls back to an older version.
+ */
+export function parseRegisterParams(queries: readonly string[], accepted: readonly Lwm2mVersion[] = supportedVersions): RegistrationParams {
   const q = queryMap(queries);
   const endpoint = text(q, 'ep');
   if (endpoint === undefined || endpoint === '') throw new ServerError('E_REG_PARAM', 'the endpoint name (ep) is missing');
   if (endpoint.length > 255) throw new ServerError('E_REG_PARAM', 'the endpoint name (ep) is longer than 255 characters');
   const v = text(q, 'lwm2m') ?? '1.0';
   if (!/^\d+\.\d+$/.test(v)) throw new ServerError('E_REG_PARAM', `lwm2m=${v} is not a version`);
-  if (!supportedVersions.includes(v as Lwm2mVersion)) throw new ServerError('E_REG_VERSION', `LwM2M ${v} is not supported (${supportedVersions.join(', ')})`);
+  if (!accepted.includes(v as Lwm2mVersion)) throw new ServerError('E_REG_VERSION', `LwM2M ${v} is not supported (${accepted.join(', ')})`);
   const version = v as Lwm2mVersion;
   const binding = bindingOf(q, version) ?? { binding: 'U', queueMode: false };
   const sms = text(q, 'sms');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { LwM2MServer } from '../../runtime/server/lwm2m-server.js';
 import { parseRegisteredObjects } from '../../runtime/server/registered-objects.js';
 import { parseRegisterParams, parseUpdateParams } from '../../runtime/server/registration-params.js';
 import { ServerError } from '../../runtime/server/server-error.js';
@@ -30,6 +31,15 @@ test('Register: what is refused, and how', () => {
   assert.equal(new ServerError('E_REG_VERSION', '').coapCode, '4.12');
   refused(() => parseRegisterParams(['ep=a', 'lwm2m=one']), 'E_REG_PARAM', /not a version/);
   refused(() => parseRegisterParams(['ep=a', 'lt']), 'E_REG_PARAM', /lt needs a value/);
+});
+
+test('Register: a server that accepts only some versions refuses the others with E_REG_VERSION (4.12)', () => {
+  assert.equal(parseRegisterParams(['ep=a', 'lwm2m=1.0'], ['1.0']).lwm2mVersion, '1.0');
+  refused(() => parseRegisterParams(['ep=a', 'lwm2m=1.1'], ['1.0']), 'E_REG_VERSION', /LwM2M 1\.1 is not supported \(1\.0\)/);
+  // No lwm2m parameter means 1.0, which a 1.1-only server refuses too.
+  refused(() => parseRegisterParams(['ep=a'], ['1.1']), 'E_REG_VERSION', /LwM2M 1\.0 is not supported/);
+  assert.throws(() => new LwM2MServer({ lwm2mVersions: [] }), (e: unknown) => e instanceof ServerError && e.code === 'E_ARGUMENT');
+  assert.throws(() => new LwM2MServer({ lwm2mVersions: ['2.0' as '1.0'] }), (e: unknown) => e instanceof ServerError && e.code === 'E_ARGUMENT');
 });
 
 test('Update: only what changed; ep and lwm2m cannot change', () => {
