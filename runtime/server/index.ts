@@ -4,6 +4,11 @@ export { RemoteClient, attributeQuery, type ClientObservationHandle, type Compos
 export { CompositeWrite, remoteObject, type CompositeReadValues, type ReadableHandle } from './remote-handles.js';
 export { MemoryRegistrationStore, type RegistrationStore } from './registration-store.js';
 export { MemoryObservationStore, type ObservationStore, type StoredObservation } from './observation-store.js';
+export { RedisRegistrationStore, type RedisRegistrationStoreOptions } from './redis-registration-store.js';
+export { RedisObservationStore } from './redis-observation-store.js';
+export { RedisSecurityStore } from './redis-security-store.js';
+export { connectRedis, type RedisCommander, type RedisStoreOptions } from './redis-connection.js';
+export { connectRedisStores, redisStores, type RedisStores } from './redis-stores.js';
 export type { Registration } from './registration.js';
 export type { RegisteredObject, RegisteredObjects } from './registered-objects.js';
 export { defaultObjectVersion, parseRegisteredObjects } from './registered-objects.js';
