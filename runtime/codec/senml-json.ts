@@ -4,7 +4,7 @@ import type { LwM2MPath } from '../model/path.js';
 import { CodecError, asCodecError } from './codec-error.js';
 import { checkSize, type CodecOptions } from './codec-options.js';
 import { jsonNumber, JsonReader } from './json-reader.js';
-import { resetSenmlIn, senmlIn, SenmlResolver, setField, writeSenml, type SenmlIn, type SenmlSink } from './senml-records.js';
+import { resetSenmlIn, senmlIn, senmlName, SenmlResolver, setField, writeSenml, type SenmlIn, type SenmlSink } from './senml-records.js';
 import type { SenmlField, SenmlWire } from './senml-value.js';
 import { base64Decode, base64UrlEncode, utf8Decode, utf8Encode } from './text-bytes.js';
 
@@ -12,7 +12,8 @@ import { base64Decode, base64UrlEncode, utf8Decode, utf8Encode } from './text-by
 class JsonText implements SenmlSink {
   s = '[';
   count = 0;
-  record(bn: string | undefined, bt: number | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, v: SenmlWire | undefined): void {
+  record(bn: string | undefined, bt: number | undefined, p: LwM2MPath, skip: number, t: number | undefined, field: SenmlField | undefined, v: SenmlWire | undefined): void {
+    const n = senmlName(p, skip);
     let body = '';
     if (bn !== undefined) body += '"bn":' + JSON.stringify(bn);
     if (bt !== undefined) body += (body ? ',' : '') + '"bt":' + jsonNumber(bt, 'bt');

@@ -31,22 +31,35 @@ export interface SenmlIn {
   value: SenmlWire | undefined;
   /** The record's index in the pack, for errors (syntax errors carry byte or character offsets). */
   offset: number;
+  /**
+   * The name already split into ids by a reader that met it as bytes (SenML CBOR), in
+   * place of `n`: idCount ids (0: none), idSlash when it began with "/". Only names of
+   * 1..4 ids of at most 65534 without leading zeros are given this way.
+   */
+  readonly ids: number[];
+  idCount: number;
+  idSlash: boolean;
 }
 
 /** A record with every field present from the start: one object shape for all of them. */
 export function senmlIn(offset: number): SenmlIn {
-  return { bn: undefined, bt: undefined, n: undefined, t: undefined, field: undefined, value: undefined, offset };
+  return { bn: undefined, bt: undefined, n: undefined, t: undefined, field: undefined, value: undefined, offset, ids: [0, 0, 0, 0], idCount: 0, idSlash: false };
 }
 
-/** Remembers the last (object, resource) looked up: packs repeat them. */
+/** Descriptors looked up once per (object, resource) in one encode or decode: packs repeat them. */
 class ResourceCache {
   private key = -1;
   private last: Resolved | undefined;
+  private readonly seen = new Map<number, Resolved>();
   constructor(private readonly opts: CodecOptions) {}
   get(objectId: number, resourceId: number, path: PathRef, offset?: number): Resolved {
     const key = objectId * 65536 + resourceId;
     if (key === this.key) return this.last!;
-    const r = resolveResource(this.opts, objectId, resourceId, path, offset);
+    let r = this.seen.get(key);
+    if (r === undefined) {
+      r = resolveResource(this.opts, objectId, resourceId, path, offset);
+      this.seen.set(key, r);
+    }
     this.key = key;
     this.last = r;
     return r;
@@ -66,26 +79,36 @@ function pathDepth(p: LwM2MPath): number {
   return p.instanceId === undefined ? 1 : p.resourceId === undefined ? 2 : p.resourceInstanceId === undefined ? 3 : 4;
 }
 
-/** The name of `p` below the base ids, or undefined when `p` is not below them. */
-function relativeName(p: LwM2MPath, base: readonly number[]): string | undefined {
+/** Whether `p` is at or below the base ids. */
+function isBelow(p: LwM2MPath, base: readonly number[]): boolean {
   const b0 = base[0], b1 = base[1], b2 = base[2];
-  if (b0 !== undefined && b0 !== p.objectId) return undefined;
-  if (b1 !== undefined && b1 !== p.instanceId) return undefined;
-  if (b2 !== undefined && b2 !== p.resourceId) return undefined;
-  const { objectId: o, instanceId: i, resourceId: r, resourceInstanceId: ri } = p;
-  // One template per case: flat short strings, no loop (a name per record is a hot path).
-  // Below a base name the name is relative ("0/5700"); without one it is absolute ("/3303/0/5700").
-  switch (base.length) {
-    case 0: return i === undefined ? `/${o}` : r === undefined ? `/${o}/${i}` : ri === undefined ? `/${o}/${i}/${r}` : `/${o}/${i}/${r}/${ri}`;
-    case 1: return i === undefined ? '' : r === undefined ? `${i}` : ri === undefined ? `${i}/${r}` : `${i}/${r}/${ri}`;
-    case 2: return r === undefined ? '' : ri === undefined ? `${r}` : `${r}/${ri}`;
-    default: return ri === undefined ? '' : `${ri}`;
-  }
+  return (b0 === undefined || b0 === p.objectId) && (b1 === undefined || b1 === p.instanceId) && (b2 === undefined || b2 === p.resourceId);
 }
 
-/** Receives SenML records as they are produced (no intermediate objects). */
+/**
+ * The SenML name of `p` below `skip` base ids: relative ("0/5700") below a base name,
+ * absolute ("/3303/0/5700") without one (skip 0); undefined when `p` is the base itself.
+ */
+export function senmlName(p: LwM2MPath, skip: number): string | undefined {
+  const { objectId: o, instanceId: i, resourceId: r, resourceInstanceId: ri } = p;
+  // One template per case: flat short strings, no loop.
+  let name: string;
+  switch (skip) {
+    case 0: name = i === undefined ? `/${o}` : r === undefined ? `/${o}/${i}` : ri === undefined ? `/${o}/${i}/${r}` : `/${o}/${i}/${r}/${ri}`; break;
+    case 1: name = i === undefined ? '' : r === undefined ? `${i}` : ri === undefined ? `${i}/${r}` : `${i}/${r}/${ri}`; break;
+    case 2: name = r === undefined ? '' : ri === undefined ? `${r}` : `${r}/${ri}`; break;
+    default: name = ri === undefined ? '' : `${ri}`;
+  }
+  return name === '' ? undefined : name;
+}
+
+/**
+ * Receives SenML records as they are produced (no intermediate objects). The name is
+ * given as the path and the number of base ids it skips (see senmlName): a binary sink
+ * writes it without building the string.
+ */
 export interface SenmlSink {
-  record(bn: string | undefined, bt: number | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void;
+  record(bn: string | undefined, bt: number | undefined, p: LwM2MPath, skip: number, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void;
 }
 
 /**
@@ -102,8 +125,7 @@ export function writeSenml(records: readonly LwM2MRecord[], opts: CodecOptions, 
   for (let k = 0; k < records.length; k++) {
     const rec = records[k]!;
     const p = rec.path;
-    const rel = relativeName(p, base);
-    if (rel === undefined) throw new CodecError('E_NODE_SHAPE', `record ${formatPath(p)} is outside ${formatPath(basePath!)}`, undefined, formatPath(p));
+    if (!isBelow(p, base)) throw new CodecError('E_NODE_SHAPE', `record ${formatPath(p)} is outside ${formatPath(basePath!)}`, undefined, formatPath(p));
     let field: SenmlField | undefined;
     let value: SenmlWire | undefined;
     if (rec.value !== undefined) {
@@ -118,14 +140,14 @@ export function writeSenml(records: readonly LwM2MRecord[], opts: CodecOptions, 
       value = toSenmlWire(v, r.res);
     }
     const t = bt === undefined ? rec.time : rec.time! - bt || undefined;
-    sink.record(k === 0 && prefix !== '' ? prefix : undefined, k === 0 ? bt : undefined, rel === '' ? undefined : rel, t, field, value);
+    sink.record(k === 0 && prefix !== '' ? prefix : undefined, k === 0 ? bt : undefined, p, base.length, t, field, value);
   }
 }
 
 class Collect implements SenmlSink {
   readonly out: SenmlOut[] = [];
-  record(bn: string | undefined, bt: number | undefined, n: string | undefined, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void {
-    this.out.push({ bn, bt, n, t, field, value });
+  record(bn: string | undefined, bt: number | undefined, p: LwM2MPath, skip: number, t: number | undefined, field: SenmlField | undefined, value: SenmlWire | undefined): void {
+    this.out.push({ bn, bt, n: senmlName(p, skip), t, field, value });
   }
 }
 
@@ -166,6 +188,19 @@ function relativePath(base: readonly number[], n: string, pos: number): LwM2MPat
   if (count === 2) return { objectId: a, instanceId: b };
   if (count === 3) return { objectId: a, instanceId: b, resourceId: c };
   return { objectId: a, instanceId: b, resourceId: c, resourceInstanceId: d };
+}
+
+/** The path of base ids followed by `count` name ids (at most four in all, checked by the caller). */
+function joinIds(base: readonly number[], ids: readonly number[], count: number): LwM2MPath {
+  const bl = base.length;
+  const n = bl + count;
+  const a = bl > 0 ? base[0]! : ids[0]!;
+  if (n === 1) return { objectId: a };
+  const b = bl > 1 ? base[1]! : ids[1 - bl]!;
+  if (n === 2) return { objectId: a, instanceId: b };
+  const c = bl > 2 ? base[2]! : ids[2 - bl]!;
+  if (n === 3) return { objectId: a, instanceId: b, resourceId: c };
+  return { objectId: a, instanceId: b, resourceId: c, resourceInstanceId: ids[3 - bl]! };
 }
 
 function badName(name: string, offset: number, e?: unknown): never {
@@ -222,9 +257,16 @@ export class SenmlResolver {
     if (r.bt !== undefined) this.bt = Number(r.bt);
     const bn = this.bn;
     const bnIds = this.bnIds;
-    const n = r.n;
+    let n = r.n;
     let path: LwM2MPath | undefined;
-    if (bnIds !== undefined && n !== undefined && n !== '') {
+    if (r.idCount > 0) {
+      // A name read as ids: joined to the base name's ids without any text.
+      if (bnIds !== undefined && (!r.idSlash || bnIds.length === 0) && bnIds.length + r.idCount <= 4) path = joinIds(bnIds, r.ids, r.idCount);
+      else n = (r.idSlash ? '/' : '') + r.ids.slice(0, r.idCount).join('/'); // the text, for the general path and its messages
+    }
+    if (path !== undefined) {
+      // done
+    } else if (bnIds !== undefined && n !== undefined && n !== '') {
       path = relativePath(bnIds, n, bnIds.length === 0 && n.charCodeAt(0) === 0x2f ? 1 : 0);
       if (path === undefined) {
         // Slow path for the error message (bad syntax or ids out of range).
@@ -267,7 +309,7 @@ export class SenmlResolver {
 
 /** Clears a scratch record for reuse. */
 export function resetSenmlIn(r: SenmlIn, offset: number): SenmlIn {
-  r.bn = undefined; r.bt = undefined; r.n = undefined; r.t = undefined; r.field = undefined; r.value = undefined; r.offset = offset;
+  r.bn = undefined; r.bt = undefined; r.n = undefined; r.t = undefined; r.field = undefined; r.value = undefined; r.offset = offset; r.idCount = 0; r.idSlash = false;
   return r;
 }
 

@@ -75,6 +75,12 @@ function typeProblem(type: ResourceType, v: unknown): string {
 
 /** Compares a number or bigint with a decimal bound exactly where both are integers. */
 function compareToBound(v: number | bigint, bound: string): number {
+  if (typeof v === 'number') {
+    // The common case, without BigInt: a number against a bound that is exact as a number
+    // (or not an integer at all, which the slow path also compares as numbers).
+    const b = Number(bound);
+    if (Number.isSafeInteger(b) || !Number.isInteger(b)) return v < b ? -1 : v > b ? 1 : 0;
+  }
   if (/^-?[0-9]+$/.test(bound) && (typeof v === 'bigint' || Number.isInteger(v))) {
     const b = BigInt(bound);
     const x = typeof v === 'bigint' ? v : BigInt(v);
