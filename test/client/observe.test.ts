@@ -127,3 +127,39 @@ test('epmax: a value from a getter is evaluated that often, and a change found i
   assert.equal(await c.next(), 900);
   await obs.cancel();
 });
+
+test('epmin: changes inside it are evaluated once it has passed, with the value of that moment', async () => {
+  await server.client('observed').clearAttributes('/3/0/9', ['pmin', 'pmax']);
+  device.batteryLevel.set(20);
+  const c = collector();
+  const obs = await battery().observe({ epmin: 10, epmax: 60 }, c.listener);
+  assert.deepEqual(c.values, [20]);
+  device.batteryLevel.set(21);
+  device.batteryLevel.set(22);
+  await c.quiet();
+  clock.advance(9_000);
+  await c.quiet();
+  clock.advance(1_000);
+  assert.equal(await c.next(), 22, 'one evaluation when epmin has passed, of the value then');
+  assert.deepEqual(c.values, [20, 22]);
+  clock.advance(10_000);
+  device.batteryLevel.set(23);
+  assert.equal(await c.next(), 23, 'after epmin a change is evaluated at once');
+  await obs.cancel();
+});
+
+test('an inherited pmax below pmin is ignored: only pmin paces notifications', async () => {
+  await server.client('observed').clearAttributes('/3/0/9', ['epmin', 'epmax']);
+  await server.client('observed').writeAttributes('/3/0', { pmax: 5 });
+  const c = collector();
+  const obs = await battery().observe({ pmin: 20 }, c.listener);
+  const first = c.values.length;
+  clock.advance(5_000);
+  await c.quiet();
+  device.batteryLevel.set(30);
+  clock.advance(15_000);
+  assert.equal(await c.next(), 30);
+  assert.equal(c.values.length, first + 1, 'no pmax notification at 5 s');
+  await obs.cancel();
+  await server.client('observed').clearAttributes('/3/0', ['pmax']);
+});
