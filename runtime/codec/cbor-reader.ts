@@ -112,15 +112,7 @@ export class CborReader {
     for (let k = from; k < to; k++) {
       if (b[k]! > 0x7f) { ascii = false; break; }
     }
-    if (ascii) {
-      // Short ASCII strings are cheaper built in JS than through a native call.
-      if (len <= 12) {
-        let s = '';
-        for (let k = from; k < to; k++) s += String.fromCharCode(b[k]!);
-        return s;
-      }
-      return this.buf.toString('latin1', from, to);
-    }
+    if (ascii) return len <= 16 ? shortAscii(b, from, len) : this.buf.toString('latin1', from, to);
     if (!isUtf8(b.subarray(from, to))) this.fail('E_UTF8', 'invalid UTF-8 in a text string', at);
     return this.buf.toString('utf8', from, to);
   }
@@ -186,5 +178,22 @@ export class CborReader {
       case 6: return this.fail('E_SYNTAX', `tag ${this.arg} is not used by this format`, at);
       default: return this.simpleBody(ib, at);
     }
+  }
+}
+
+/** Short ASCII strings are cheaper built in JS than through a native call (fromCharCode with fixed arguments). */
+function shortAscii(b: Uint8Array, p: number, len: number): string {
+  const f = String.fromCharCode;
+  switch (len) {
+    case 0: return '';
+    case 1: return f(b[p]!);
+    case 2: return f(b[p]!, b[p + 1]!);
+    case 3: return f(b[p]!, b[p + 1]!, b[p + 2]!);
+    case 4: return f(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!);
+    case 5: return f(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!);
+    case 6: return f(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!);
+    case 7: return f(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!);
+    case 8: return f(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!);
+    default: return shortAscii(b, p, 8) + shortAscii(b, p + 8, len - 8);
   }
 }
