@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Grant } from './access-control.js';
 import { ClientError } from './client-error.js';
-import type { ServerConfig } from './server-accounts.js';
+import type { PskConfig, ServerConfig } from './server-accounts.js';
 
 const right = z.enum(['read', 'write', 'execute', 'delete', 'create']);
 
@@ -19,7 +19,13 @@ const schema = z.strictObject({
     binding: z.string().regex(/^[UTSNQ]+$/).optional(),
     psk: z.strictObject({ identity: z.string().min(1), key: z.string().regex(/^([0-9a-fA-F]{2})+$/, 'hexadecimal bytes') }).optional(),
   })).default([]),
-  bootstrap: z.strictObject({ uri: z.string().regex(/^coap:\/\/[^/]+$/, 'a coap:// URI without a path') }).optional(),
+  bootstrap: z.strictObject({
+    uri: z.string().regex(/^coaps?:\/\/[^/]+$/, 'a coap:// or coaps:// URI without a path'),
+    /** The client's PSK with its bootstrap server (coaps). */
+    psk: z.strictObject({ identity: z.string().min(1), key: z.string().regex(/^([0-9a-fA-F]{2})+$/, 'hexadecimal bytes') }).optional(),
+    /** Client Hold Off Time (/0/x/11), seconds. */
+    holdOffS: z.number().int().min(0).optional(),
+  }).refine((b) => !b.uri.startsWith('coaps:') || b.psk !== undefined, { message: 'a coaps:// bootstrap server needs a psk', path: ['psk'] }).optional(),
   acl: z.array(z.strictObject({
     object: z.number().int().min(0).max(65535),
     instance: z.union([z.number().int().min(0).max(65534), z.literal('object')]),
@@ -31,7 +37,7 @@ const schema = z.strictObject({
 
 export interface FactoryBootstrap {
   readonly servers: readonly ServerConfig[];
-  readonly bootstrap?: { readonly uri: string };
+  readonly bootstrap?: { readonly uri: string; readonly psk?: PskConfig; readonly holdOffS?: number };
   readonly acl: readonly Grant[];
 }
 
@@ -48,7 +54,13 @@ export function parseFactoryBootstrap(raw: unknown, source = 'factory bootstrap'
       ...(s.binding !== undefined ? { binding: s.binding } : {}),
       ...(s.psk !== undefined ? { psk: { identity: s.psk.identity, key: Uint8Array.from(Buffer.from(s.psk.key, 'hex')) } } : {}),
     })),
-    ...(c.bootstrap !== undefined ? { bootstrap: c.bootstrap } : {}),
+    ...(c.bootstrap !== undefined ? {
+      bootstrap: {
+        uri: c.bootstrap.uri,
+        ...(c.bootstrap.psk !== undefined ? { psk: { identity: c.bootstrap.psk.identity, key: Uint8Array.from(Buffer.from(c.bootstrap.psk.key, 'hex')) } } : {}),
+        ...(c.bootstrap.holdOffS !== undefined ? { holdOffS: c.bootstrap.holdOffS } : {}),
+      },
+    } : {}),
     acl: c.acl,
   };
 }
