@@ -1,8 +1,20 @@
 /**
- * LwM2M CBOR (11544, LwM2M 1.2): nested maps keyed by ids from the object down, e.g.
- * {3: {0: {0: "Acme", 6: {0: 1, 1: 5}}}}. On input a key may also be an array of ids
- * (a collapsed path prefix: {[3, 0]: {...}}). Paths are absolute. No timestamps: records
- * with a time are refused.
+ * LwM2M CBOR (11544, LwM2M 1.2 TS Core, section "Data Formats for Transferring Resource
+ * Information" / "LwM2M CBOR"): nested maps keyed by ids from the object down, where a key
+ * may also be an array of ids standing for a path prefix (a "collapsed" path):
+ * {[3, 0]: {0: "Acme", 6: {0: 1, 1: 5}}, [1, 0, 1]: 86400}.
+ *
+ * - Keys are absolute (the TS: "the IDs inside the top-level payload MUST start with the
+ *   Object ID", except for Write and Create, where they may be relative). Relative keys
+ *   are not read: a payload cannot say which it uses ({3: ...} under /3/0 is object 3 or
+ *   resource 3), and Anjay, the one client that implements the format, reads them as
+ *   absolute too; a relative payload fails as a path outside the request or of a wrong shape.
+ * - On output every chain of single-child maps is collapsed into one array key, as in the
+ *   TS's examples ({[3, 0, 0]: "Open Mobile Alliance"}, {1: {0: {...}, 1: {...}}}): the same
+ *   size for two ids, smaller from three on.
+ * - No timestamps: the format's ABNF (payload = map of ID -> VALUE / payload) has no place
+ *   for a time, so records with one are refused (E_UNREPRESENTABLE); time-stamped Send and
+ *   notifications use SenML.
  */
 import type { LwM2MRecord } from '../model/record.js';
 import { formatPath, pathFromIds } from '../model/path.js';
@@ -14,13 +26,29 @@ import { CBOR_TAGS, fromCborValue, toCborValue } from './cbor-value.js';
 
 type Tree = Map<number, Tree | unknown>;
 
+/** The tree with each chain of single-child maps collapsed into an array key. */
+function collapse(tree: Tree): Map<number | number[], unknown> {
+  const out = new Map<number | number[], unknown>();
+  for (const [id, v] of tree) {
+    let key: number | number[] = id;
+    let value: unknown = v;
+    while (value instanceof Map && value.size === 1) {
+      const [next, inner] = (value as Tree).entries().next().value as [number, unknown];
+      key = typeof key === 'number' ? [key, next] : [...key, next];
+      value = inner;
+    }
+    out.set(key, value instanceof Map ? collapse(value as Tree) : value);
+  }
+  return out;
+}
+
 export function encodeLwm2mCbor(records: readonly LwM2MRecord[], opts: CodecOptions): Uint8Array {
   const root: Tree = new Map();
   for (const rec of records) {
     const p = rec.path;
     const text = formatPath(p);
     if (rec.value === undefined || p.resourceId === undefined) throw new CodecError('E_UNREPRESENTABLE', `LwM2M CBOR carries values of resources only (${text})`, undefined, text);
-    if (rec.time !== undefined) throw new CodecError('E_UNREPRESENTABLE', `LwM2M CBOR has no timestamps (${text})`, undefined, text);
+    if (rec.time !== undefined) throw new CodecError('E_UNREPRESENTABLE', `LwM2M CBOR has no timestamps (${text}): use SenML CBOR or SenML JSON for time-stamped values`, undefined, text);
     const r = resolveResource(opts, p.objectId, p.resourceId, text);
     if (r.res.multiple !== (p.resourceInstanceId !== undefined)) {
       throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${r.res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);
@@ -29,13 +57,16 @@ export function encodeLwm2mCbor(records: readonly LwM2MRecord[], opts: CodecOpti
     let t = root;
     const ids = p.resourceInstanceId === undefined ? [p.objectId, p.instanceId!, p.resourceId] : [p.objectId, p.instanceId!, p.resourceId, p.resourceInstanceId];
     for (let k = 0; k < ids.length - 1; k++) {
-      let next = t.get(ids[k]!) as Tree | undefined;
+      let next = t.get(ids[k]!);
       if (next === undefined) t.set(ids[k]!, (next = new Map()));
-      t = next;
+      else if (!(next instanceof Map)) throw new CodecError('E_NODE_SHAPE', `record ${text} is below another record's value`, undefined, text);
+      t = next as Tree;
     }
-    t.set(ids[ids.length - 1]!, v);
+    const last = ids[ids.length - 1]!;
+    if (t.has(last)) throw new CodecError('E_NODE_SHAPE', `record ${text} given twice, or above other records`, undefined, text);
+    t.set(last, v);
   }
-  return cborEncode(root);
+  return cborEncode(collapse(root));
 }
 
 export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRecord[] {
@@ -44,6 +75,8 @@ export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRec
     const doc = cborDecode(bytes, { maxDepth: 8, tags: CBOR_TAGS });
     if (!(doc instanceof Map)) throw new CodecError('E_SYNTAX', 'LwM2M CBOR must be a map', 0);
     const out: LwM2MRecord[] = [];
+    // Collapsed and nested keys can name one path twice ({[3, 0]: {0: "a"}, [3, 0, 0]: "b"}): refused, not merged.
+    const seen = new Set<string>();
     const walk = (m: Map<unknown, unknown>, prefix: number[]): void => {
       for (const [key, v] of m) {
         const ids = [...prefix];
@@ -59,6 +92,8 @@ export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRec
         }
         const text = formatPath(path);
         if (path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR value at ${text}, which is not a resource`, undefined, text);
+        if (seen.has(text)) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR gives ${text} twice`, undefined, text);
+        seen.add(text);
         const { obj, res } = resolveResource(opts, path.objectId, path.resourceId, text);
         if (res.multiple !== (path.resourceInstanceId !== undefined)) {
           throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);

@@ -6,7 +6,7 @@ import { CodecError } from '../../runtime/codec/codec-error.js';
 import { ContentFormat } from '../../runtime/codec/content-format.js';
 import { decodeCoreLinks, encodeCoreLinks, parseCoreLinks } from '../../runtime/codec/core-link.js';
 import { decodeTextPlain, encodeTextPlain } from '../../runtime/codec/text-plain.js';
-import { resourceInstanceNode, resourceNode, instanceNode, multipleResourceNode } from '../../runtime/model/node.js';
+import { resourceInstanceNode, resourceNode, instanceNode, multipleResourceNode, objectNode } from '../../runtime/model/node.js';
 import { objectResolver } from '../../runtime/model/object-resolver.js';
 import { parsePath } from '../../runtime/model/path.js';
 import { descriptors } from './fixtures/descriptors.js';
@@ -128,12 +128,24 @@ test('unsigned 64-bit values >= 2^63 round-trip in every format that carries the
   assert.equal(text(encode(ContentFormat.SENML_JSON, pt(4), resourceNode(4, 2n ** 64n - 1n), opts)), `[{"bn":"/${T}/0/","n":"4","v":18446744073709551615}]`);
 });
 
-test('LwM2M CBOR: nested maps from the object down; collapsed path keys on input', () => {
+test('LwM2M CBOR: nested maps from the object down, single-child chains collapsed into path keys both ways', () => {
   const enc = encode(ContentFormat.LWM2M_CBOR, parsePath('/3/0'), instanceNode(0, [resourceNode(0, 'Acme'), multipleResourceNode(6, [[0, 1], [1, 5]])]), opts);
-  assert.deepEqual(cbor2Decode(enc), new Map([[3, new Map([[0, new Map<number, unknown>([[0, 'Acme'], [6, new Map([[0, 1], [1, 5]])]])]])]]));
+  assert.deepEqual(cbor2Decode(enc), new Map([[[3, 0], new Map<number, unknown>([[0, 'Acme'], [6, new Map([[0, 1], [1, 5]])]])]]));
+  // Two instances: the object keeps its own key; each instance's single resource collapses.
+  const two = encode(ContentFormat.LWM2M_CBOR, parsePath('/3'), objectNode(3, [instanceNode(0, [resourceNode(9, 50)]), instanceNode(1, [multipleResourceNode(6, [[2, 1]])])]), opts);
+  assert.deepEqual(cbor2Decode(two), new Map([[3, new Map<unknown, unknown>([[[0, 9], 50], [[1, 6, 2], 1]])]]));
+  assert.deepEqual(decode(ContentFormat.LWM2M_CBOR, parsePath('/3'), two, opts), objectNode(3, [instanceNode(0, [resourceNode(9, 50)]), instanceNode(1, [multipleResourceNode(6, [[2, 1]])])]));
+  // Nested maps (the other valid form) and keys that mix both read the same.
+  const nested = cbor2Encode(new Map([[3, new Map([[0, new Map<number, unknown>([[0, 'Acme'], [6, new Map([[0, 1], [1, 5]])]])]])]]));
+  assert.deepEqual(decode(ContentFormat.LWM2M_CBOR, parsePath('/3/0'), nested, opts), decode(ContentFormat.LWM2M_CBOR, parsePath('/3/0'), enc, opts));
   const collapsed = cbor2Encode(new Map<unknown, unknown>([[[3, 0], new Map<unknown, unknown>([[0, 'Acme'], [[6, 1], 5]])]]));
   assert.deepEqual(decode(ContentFormat.LWM2M_CBOR, parsePath('/3/0'), collapsed, opts), instanceNode(0, [resourceNode(0, 'Acme'), multipleResourceNode(6, [[1, 5]])]));
+  // The format has no timestamps (see lwm2m-cbor.ts): refused, not dropped.
   assert.throws(() => encodeRecords(ContentFormat.LWM2M_CBOR, [{ path: parsePath('/3/0/9'), value: 1, time: 5 }], opts), isCode('E_UNREPRESENTABLE'));
+  // One path named twice (nested and collapsed) is refused, not merged.
+  const twice = cbor2Encode(new Map<unknown, unknown>([[[3, 0], new Map([[9, 1]])], [[3, 0, 9], 2]]));
+  assert.throws(() => decodeRecords(ContentFormat.LWM2M_CBOR, twice, opts), isCode('E_NODE_SHAPE'));
+  assert.throws(() => decode(ContentFormat.LWM2M_CBOR, parsePath('/3/0'), cbor2Encode(new Map([[[], 1]])), opts), isCode('E_SYNTAX'), 'an empty path key');
 });
 
 test('decoders report typed errors with codes and offsets', () => {
