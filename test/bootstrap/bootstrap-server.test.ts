@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { coreRegistry } from '../../registry/index.js';
-import { BootstrapServer, parseBootstrapConfig } from '../../runtime/bootstrap/index.js';
+import { BootstrapConfigError, BootstrapServer, MemoryBootstrapConfigStore, parseBootstrapConfig } from '../../runtime/bootstrap/index.js';
 import { decode } from '../../runtime/codec/codec.js';
 import { CoapEndpoint } from '../../runtime/coap/endpoint.js';
 import type { InstanceNode } from '../../runtime/model/node.js';
@@ -98,4 +98,38 @@ test('configuration errors name the key path', () => {
   assert.throws(() => parseBootstrapConfig({ endpoints: { x: { servers: [{ shortServerId: 0, uri: 'http://x' }] } } }, 'bs.json'), (e: Error) =>
     /bs\.json: endpoints\.x\.servers\.0\.shortServerId/.test(e.message) && /bs\.json: endpoints\.x\.servers\.0\.uri/.test(e.message));
   assert.throws(() => parseBootstrapConfig({ endpoints: { x: { servers: [{ shortServerId: 1, uri: 'coap://h', security: { mode: 'psk', identity: 'i', key: 'zz' } }] } } }), /security\.key: hexadecimal bytes/);
+});
+
+test('configurations from a store: set, replaced and removed at run time through the API; the default for the others', async () => {
+  const store = new MemoryBootstrapConfigStore(parseBootstrapConfig({ default: { servers: [{ shortServerId: 9, uri: 'coap://127.0.0.1:9' }] } }));
+  const bs = new BootstrapServer({ port: 0, store });
+  await bs.start();
+  const c = await fakeClient();
+  try {
+    assert.equal(bs.store, store);
+    await bs.store.set('dev-2', { servers: [{ shortServerId: 42, uri: 'coap://127.0.0.1:4242', lifetime: 30 }] });
+    assert.deepEqual([...(await store.all()).keys()], ['dev-2']);
+    const done = once(bs, 'bootstrapped');
+    assert.equal((await c.coap.request(bs.address(), { method: 'POST', path: 'bs', query: ['ep=dev-2'] })).code, 0x44);
+    const [ep, servers] = await done;
+    assert.equal(ep, 'dev-2');
+    assert.deepEqual(servers.map((s: { shortServerId: number }) => s.shortServerId), [42]);
+    assert.deepEqual([c.writes.get('/1/0')!.get(0), c.writes.get('/1/0')!.get(1), c.writes.get('/1/0')!.get(7)], [42, 30, 'U'], 'defaults filled in by the store');
+    assert.equal((await store.remove('dev-2'))?.servers[0]?.shortServerId, 42);
+    assert.equal((await store.get('dev-2'))?.servers[0]?.shortServerId, 9, 'the default again');
+    await assert.rejects(store.set('dev-3', { servers: [{ shortServerId: 1, uri: 'coap://a' }, { shortServerId: 1, uri: 'coap://b' }] }), (e: unknown) =>
+      e instanceof BootstrapConfigError && e.code === 'E_BS_CONFIG' && /endpoint dev-3: servers: two servers have the same shortServerId/.test(e.message));
+    await assert.rejects(store.set('dev-3', { servers: [] }), /endpoint dev-3: servers: /);
+    assert.equal(await new MemoryBootstrapConfigStore().get('anyone'), undefined, 'an empty store refuses everyone');
+  } finally {
+    await c.coap.close();
+    await bs.stop();
+  }
+});
+
+test('the JSON file: per-endpoint PSK with the bootstrap server, checked like the rest', () => {
+  const cfg = parseBootstrapConfig({ endpoints: { d: { psk: { identity: 'd-bs', key: '0102' }, servers: [{ shortServerId: 1, uri: 'coaps://h:5684', security: { mode: 'psk', identity: 'd', key: 'ff' } }] } } });
+  assert.deepEqual(cfg.endpoints.d?.psk, { identity: 'd-bs', key: '0102' });
+  assert.throws(() => parseBootstrapConfig({ endpoints: { d: { psk: { identity: '', key: 'x' }, servers: [{ shortServerId: 1, uri: 'coap://h' }] } } }, 'f.json'), (e: Error) =>
+    /f\.json: endpoints\.d\.psk\.identity/.test(e.message) && /f\.json: endpoints\.d\.psk\.key: hexadecimal bytes/.test(e.message));
 });
