@@ -1,8 +1,11 @@
 /**
- * bench:notify — notifications from many clients (one process) into one server process:
- * the rate the server takes them in when the clients change values as fast as they can, then
- * the latency from set() on a client to the server's callback (p50, p99) at half that rate.
- * Bounded: two runs of a few seconds. BENCH_CLIENTS, BENCH_SECONDS override. Last line JSON.
+ * bench:notify — notifications from many clients into one server process: the rate the
+ * server takes them in when the clients change values as fast as they can, then the latency
+ * from set() on a client to the server's callback (p50, p99) at half that rate. The clients
+ * run in BENCH_PROCS processes (one per core by default) so that the clients' side is not one
+ * core's worth; a notification counts once, when its value reaches the server's callback.
+ * Bounded: two runs of a few seconds. BENCH_CLIENTS, BENCH_SECONDS, BENCH_PROCS override.
+ * Last line JSON.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -13,6 +16,7 @@ import type { Readable, Writable } from 'node:stream';
 const root = resolve(import.meta.dirname, '..');
 const clients = Number(process.env['BENCH_CLIENTS'] ?? 200);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);
+const procs = Math.max(1, Math.min(clients, Number(process.env['BENCH_PROCS'] ?? cpus().length)));
 
 type Json = Record<string, unknown>;
 function start(script: string, args: string[]): { child: ChildProcessByStdio<Writable, Readable, null>; next: () => Promise<Json> } {
@@ -38,13 +42,14 @@ function start(script: string, args: string[]): { child: ChildProcessByStdio<Wri
 
 const server = start('bench/fixtures/notify-server.ts', [String(clients)]);
 const { port } = (await server.next()) as { port: number };
-const devices = start('bench/fixtures/notify-clients.ts', [String(port), String(clients)]);
-await devices.next(); // registered
+const shares = Array.from({ length: procs }, (_, k) => Math.floor(clients / procs) + (k < clients % procs ? 1 : 0));
+const devices = shares.map((n, k) => start('bench/fixtures/notify-clients.ts', [String(port), String(n), String(shares.slice(0, k).reduce((a, b) => a + b, 0))]));
+await Promise.all(devices.map((d) => d.next())); // registered
 await server.next(); // observing every client
 
 async function run(rate: number): Promise<{ sent: number; received: number; perSecond: number; latencies: number[] }> {
-  devices.child.stdin.write(`${JSON.stringify({ rate, seconds })}\n`);
-  const { sent } = (await devices.next()) as { sent: [string, number][] };
+  for (const [k, d] of devices.entries()) d.child.stdin.write(`${JSON.stringify({ rate: (rate * shares[k]!) / clients, seconds })}\n`);
+  const sent = (await Promise.all(devices.map((d) => d.next() as Promise<{ sent: [string, number][] }>))).flatMap((x) => x.sent);
   await new Promise((r) => setTimeout(r, 1000)); // stragglers
   server.child.stdin.write(`${JSON.stringify({ op: 'arrivals' })}\n`);
   const { arrivals } = (await server.next()) as { arrivals: [string, number][] };
@@ -55,6 +60,7 @@ async function run(rate: number): Promise<{ sent: number; received: number; perS
   for (const [key, t] of arrivals) {
     const s = sentAt.get(key);
     if (s === undefined) continue;
+    sentAt.delete(key); // a value that arrives twice counts once
     latencies.push(t - s);
     first = Math.min(first, s);
     last = Math.max(last, t);
@@ -66,15 +72,16 @@ async function run(rate: number): Promise<{ sent: number; received: number; perS
 const q = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
 const flat = await run(40_000);
 const half = await run(Math.max(100, Math.floor(flat.perSecond / 2)));
-devices.child.stdin.end();
+for (const d of devices) d.child.stdin.end();
 server.child.stdin.end();
 
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${clients} clients, runs of ${seconds} s`);
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${clients} clients in ${procs} processes, runs of ${seconds} s`);
 console.log(`as fast as the clients go: ${flat.received}/${flat.sent} notifications arrived, ${flat.perSecond.toFixed(0)}/s`);
 console.log(`at half that rate: ${half.received}/${half.sent} arrived, latency p50 ${q(half.latencies, 0.5).toFixed(2)} ms, p99 ${q(half.latencies, 0.99).toFixed(2)} ms`);
 console.log(JSON.stringify({
   bench: 'notify',
   clients,
+  client_processes: procs,
   notifications_per_s: Math.round(flat.perSecond),
   delivered_fraction: Math.round((flat.received / Math.max(1, flat.sent)) * 1000) / 1000,
   half_load_per_s: Math.round(half.perSecond),

@@ -165,7 +165,7 @@ export class Observations {
         }
       }
       e.lastEvalAt = now;
-      this.#armEpmax(e, a);
+      if (a.epmax !== undefined || e.epmaxTimer !== undefined) this.#armEpmax(e, a);
       const value = e.single === undefined ? undefined : await this.#number(e.single);
       if (onlyIfChanged && value === e.lastSeen) return;
       e.lastSeen = value;
@@ -175,19 +175,22 @@ export class Observations {
         return;
       }
       const due = e.lastSentAt + a.pmin * 1000;
-      if (now >= due) return await this.#send(e, value);
+      if (now >= due) return await this.#send(e, value, a);
       // Inside pmin: one notification when it has passed, carrying the value of that moment.
       e.deferred ??= this.ctx.clock.setTimeout((x: Entry) => {
         x.deferred = undefined;
-        void this.#send(x, undefined);
+        void this.#send(x, undefined, undefined);
       }, due - now, e);
     } catch (err) {
       this.ctx.log.warn({ err: (err as Error).message, path: formatPath(e.paths[0]!) }, 'notification check failed');
     }
   }
 
-  /** `value`: the number just read for the evaluation, or undefined to read it now (pmin, pmax). */
-  async #send(e: Entry, value: number | boolean | undefined): Promise<void> {
+  /**
+   * `value`: the number just read for the evaluation, or undefined to read it now (pmin, pmax);
+   * `attrs`: the evaluation's attributes, or undefined to look them up.
+   */
+  async #send(e: Entry, value: number | boolean | undefined, attrs: EffectiveAttributes | undefined): Promise<void> {
     if (!this.#entries.has(e) || !e.obs.active) return;
     if (e.deferred !== undefined) {
       this.ctx.clock.clearTimeout(e.deferred);
@@ -196,8 +199,8 @@ export class Observations {
     e.lastSentAt = this.ctx.clock.now();
     e.lastNumber = value !== undefined || e.single === undefined ? value : await this.#number(e.single);
     e.lastSeen = e.lastNumber;
-    const a = await this.#attributes(e);
-    this.#armPmax(e, a);
+    const a = attrs ?? (await this.#attributes(e));
+    if (a.pmax !== undefined || e.pmaxTimer !== undefined) this.#armPmax(e, a);
     const res = await e.render();
     const confirmable = a.con === 1;
     const ssid = e.who.shortServerId;
@@ -245,7 +248,7 @@ export class Observations {
     if (pmax === undefined || pmax <= 0 || !this.#entries.has(e)) return;
     e.pmaxTimer = this.ctx.clock.setTimeout((x: Entry) => {
       x.pmaxTimer = undefined;
-      void this.#send(x, undefined);
+      void this.#send(x, undefined, undefined);
     }, pmax * 1000, e);
   }
 

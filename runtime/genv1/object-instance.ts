@@ -6,6 +6,7 @@
 import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descriptor.js';
 import { checkValue } from '../model/check-value.js';
 import { ModelError } from '../model/model-error.js';
+import { findResource } from '../model/object-resolver.js';
 import type { ResourceValue } from '../model/values.js';
 import type { ExecuteHandler, LocalExecutable, LocalResource } from './local.js';
 
@@ -157,7 +158,8 @@ export class ObjectInstance {
   }
 
   #resource(resourceId: number): ResourceDescriptor {
-    const r = this.descriptor.resources.find((x) => x.id === resourceId);
+    // Every read, write and set looks its resource up: by id, in the descriptor's index.
+    const r = findResource(this.descriptor, resourceId);
     if (r === undefined) throw new ModelError('E_UNKNOWN_RESOURCE', `${this.descriptor.name} (${this.descriptor.id}) has no resource ${resourceId}`);
     return r;
   }
