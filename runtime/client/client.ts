@@ -263,8 +263,17 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
    * A request counts as from a server only on that server's socket: plain CoAP cannot pass for a DTLS peer.
    */
   #router(secure: boolean): RequestHandler {
-    const dm = createDmHandler(this.#dm!, (peer) => this.#requester(peer, secure));
-    return (req) => (this.#bootstrap?.isPeer(req.peer, secure) === true ? this.#bootstrap.handle(req) : dm(req));
+    // The context is looked up per request: a bootstrap replaces it (and the observations in it).
+    let ctx: DmContext | undefined;
+    let dm: RequestHandler | undefined;
+    return (req) => {
+      if (this.#bootstrap?.isPeer(req.peer, secure) === true) return this.#bootstrap.handle(req);
+      if (ctx !== this.#dm || dm === undefined) {
+        ctx = this.#dm!;
+        dm = createDmHandler(ctx, (peer) => this.#requester(peer, secure));
+      }
+      return dm(req);
+    };
   }
 
   async #startRegistrations(accounts: readonly ServerAccount[]): Promise<void> {
@@ -301,6 +310,8 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
     this.#registrations = [];
     await Promise.all(old.map((r) => r.stop(true)));
     this.#defaults.clear();
+    // The servers of before were de-registered: their observations end with them.
+    if (old.length > 0) this.#dm = this.#dmContext();
     let accounts: ServerAccount[];
     try {
       accounts = await readServerAccounts(this.tree);
