@@ -29,7 +29,7 @@ import { parsePath, pathLevel, type LwM2MPath } from '../model/path.js';
 import type { ResourceValue } from '../model/values.js';
 import { ObjectTree } from './object-tree.js';
 import { isDefaultVersion, type Lwm2mVersion } from './register-payload.js';
-import { readServerAccounts } from './server-accounts.js';
+import { readServerAccounts, serverObjectFor } from './server-accounts.js';
 
 type Values = Map<number, StoredResourceValue>;
 
@@ -238,7 +238,7 @@ export class BootstrapSession {
         if (r.operations === 'E') byIdentifier[r.identifier] = () => {};
         else if (v !== undefined) byIdentifier[r.identifier] = v;
       }
-      const ctor = this.tree.object(o)?.ctor ?? (o === 2 ? LwM2MAccessControl.Instance : undefined);
+      const ctor = this.tree.object(o)?.ctor ?? (o === 1 ? serverObjectFor(this.version).Instance : o === 2 ? LwM2MAccessControl.Instance : undefined);
       out.push(ctor !== undefined && (ctor as unknown) !== ObjectInstance && ctor.descriptor.version === descriptor.version
         ? new ctor(i, byIdentifier as never)
         : new ObjectInstance(descriptor, i, byIdentifier));
@@ -283,7 +283,8 @@ export class BootstrapSession {
   }
 
   #descriptor(o: number): ObjectDescriptor {
-    const d = this.tree.resolve(o) ?? (o === 2 ? LwM2MAccessControl.descriptor : undefined);
+    // A client may support /1 or /2 without instances of them yet: the core object of its version then.
+    const d = this.tree.resolve(o) ?? (o === 1 ? serverObjectFor(this.version).descriptor : o === 2 ? LwM2MAccessControl.descriptor : undefined);
     if (d === undefined) throw new Error(`object ${o} is not supported`);
     return d;
   }
