@@ -67,7 +67,8 @@ export class ByteWriter {
   vec8(b: Uint8Array): this { if (b.length > 0xff) throw new DtlsError('E_DTLS_INTERNAL', 'vector too long'); return this.u8(b.length).bytes(b); }
   vec16(b: Uint8Array): this { if (b.length > 0xffff) throw new DtlsError('E_DTLS_INTERNAL', 'vector too long'); return this.u16(b.length).bytes(b); }
   vec24(b: Uint8Array): this { return this.u24(b.length).bytes(b); }
-  finish(): Uint8Array { return this.buf.slice(0, this.len); }
+  /** The bytes written; the writer must not be used afterwards (an exactly sized buffer is handed over, not copied). */
+  finish(): Uint8Array { return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len); }
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {

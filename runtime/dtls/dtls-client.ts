@@ -136,11 +136,13 @@ export class DtlsClient extends DtlsEndpoint {
     const list = this.waiters.get(key);
     if (list === undefined) return;
     this.waiters.delete(key);
-    const err = typeof error === 'function' ? error() : error ?? new DtlsError('E_DTLS_CLOSED', 'session ended');
-    for (const w of list) {
-      if (conn !== undefined) w.resolve(conn);
-      else w.reject(err);
+    if (conn !== undefined) {
+      for (const w of list) w.resolve(conn);
+      return;
     }
+    // Built only on failure: an Error captures a stack trace, which costs more than a handshake step.
+    const err = typeof error === 'function' ? error() : error ?? new DtlsError('E_DTLS_CLOSED', 'session ended');
+    for (const w of list) w.reject(err);
   }
 
   override established(conn: Connection): void {

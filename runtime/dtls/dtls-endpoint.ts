@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Datagram, DatagramTransport, PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
 import { peerKey } from '../transport/datagram-transport.js';
 import { CIPHER_SUITES, suiteByName } from './cipher-suite.js';
@@ -10,6 +9,7 @@ import { parseRecords } from './record.js';
 import type { DtlsRecord } from './record.js';
 import { DEFAULT_RETRANSMIT } from './retransmit-timer.js';
 import type { RetransmitOptions } from './retransmit-timer.js';
+import { randomBytesPooled } from './random-pool.js';
 
 export interface DtlsCommonOptions {
   /** Largest datagram we send during the handshake (default 1200: fits IPv6's 1280 minimum). */
@@ -64,7 +64,9 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   protected readonly connOptions: ConnectionOptions;
   protected closed = false;
   private handler: ((d: Datagram) => void) | undefined;
-  private readonly inflight = new Set<Promise<void>>();
+  /** Datagrams handed to the inner transport and not yet sent; close() lets them go first. */
+  private inflight = 0;
+  private drained: (() => void) | undefined;
   private eventHandler: ((e: DtlsEvent) => void) | undefined;
   private readonly sweeper: ReturnType<typeof setInterval>;
   private readonly idleTimeoutMs: number;
@@ -146,12 +148,11 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
     clearInterval(this.sweeper);
     for (const c of [...this.conns.values()]) c.close();
     // Let the close_notify alerts go out before the socket closes (bounded wait).
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inflight]),
-      new Promise<void>((r) => { timer = setTimeout(r, 500); }),
-    ]);
-    clearTimeout(timer);
+    if (this.inflight > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((r) => { this.drained = r; timer = setTimeout(r, 500); });
+      clearTimeout(timer);
+    }
     await this.inner.close();
   }
 
@@ -199,11 +200,19 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   // ConnectionHost
 
   sendDatagram(data: Uint8Array, peer: PeerAddress): void {
-    const p = this.inner.send(data, peer).catch(() => { this.counters.sendErrors++; });
-    // Remembered until done, so that close() can let the last alerts leave first.
-    this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
+    // Counted until done, so that close() can let the last alerts leave first.
+    this.inflight++;
+    this.inner.send(data, peer).then(this.sent, this.sendFailed);
   }
+
+  private readonly sent = (): void => {
+    if (--this.inflight === 0) this.drained?.();
+  };
+
+  private readonly sendFailed = (): void => {
+    this.counters.sendErrors++;
+    this.sent();
+  };
 
   deliver(data: Uint8Array, conn: Connection): void {
     try {
@@ -255,7 +264,7 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   allocateCid(conn: Connection): Uint8Array | null {
     if (this.cidLength === 0) return null;
     for (let i = 0; i < 8; i++) {
-      const cid = new Uint8Array(randomBytes(this.cidLength));
+      const cid = randomBytesPooled(this.cidLength);
       const k = Buffer.from(cid).toString('hex');
       if (!this.byCid.has(k)) { this.byCid.set(k, conn); return cid; }
     }

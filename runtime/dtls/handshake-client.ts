@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ECDH, KeyObject, X509Certificate } from 'node:crypto';
 import type { PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
 import { concat, equalBytes } from './bytes.js';
@@ -25,6 +24,7 @@ import type { LoadedRpk } from './rpk.js';
 import { encodeCertificateList, parseCertificateList } from './x509.js';
 import type { ResumableSession } from './session-cache.js';
 import type { FlightEntry } from './connection.js';
+import { randomBytesPooled } from './random-pool.js';
 
 export interface PskCredentials {
   readonly identity: string;
@@ -58,7 +58,7 @@ const MAX_HELLO_VERIFY = 3;
 export class ClientConnection extends Connection {
   readonly role = 'client' as const;
   private state: ClientState = 'wait_server_hello';
-  private readonly clientRandom = new Uint8Array(randomBytes(32));
+  private readonly clientRandom = randomBytesPooled(32);
   private serverRandom: Uint8Array = new Uint8Array(0);
   private cookie: Uint8Array = new Uint8Array(0);
   private helloVerifies = 0;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ECDH, KeyObject, X509Certificate } from 'node:crypto';
 import type { PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
 import { TLS_EMPTY_RENEGOTIATION_INFO_SCSV } from './cipher-suite.js';
@@ -29,6 +28,7 @@ import type { LoadedRpk } from './rpk.js';
 import { encodeCertificateList, parseCertificateList } from './x509.js';
 import { sessionKey } from './session-cache.js';
 import type { ResumableSession, SessionCache } from './session-cache.js';
+import { randomBytesPooled } from './random-pool.js';
 
 /** Server-side PSK lookup: the key for an identity, or undefined when unknown. */
 export type PskStore = (identity: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
@@ -59,7 +59,7 @@ export class ServerConnection extends Connection {
   readonly role = 'server' as const;
   private state: ServerState = 'wait_client_key_exchange';
   private clientRandom: Uint8Array = new Uint8Array(0);
-  private readonly serverRandom = new Uint8Array(randomBytes(32));
+  private readonly serverRandom = randomBytesPooled(32);
   private useEms = false;
   private useEtm = false;
   private master: Uint8Array | null = null;
@@ -174,7 +174,7 @@ export class ServerConnection extends Connection {
         this.resume(resumed, extensions);
         return;
       }
-      if (this.sessions !== null) this.sessionId = new Uint8Array(randomBytes(32));
+      if (this.sessions !== null) this.sessionId = randomBytesPooled(32);
       const flight: FlightEntry[] = [];
       const add = (type: number, body: Uint8Array): void => { flight.push({ kind: 'handshake', epoch: 0, msg: this.nextMessage(type, body) }); };
       add(HandshakeType.serverHello, encodeServerHello({
