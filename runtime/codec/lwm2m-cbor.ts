@@ -9,9 +9,10 @@
  *   are not read: a payload cannot say which it uses ({3: ...} under /3/0 is object 3 or
  *   resource 3), and Anjay, the one client that implements the format, reads them as
  *   absolute too; a relative payload fails as a path outside the request or of a wrong shape.
- * - On output every chain of single-child maps is collapsed into one array key, as in the
- *   TS's examples ({[3, 0, 0]: "Open Mobile Alliance"}, {1: {0: {...}, 1: {...}}}): the same
- *   size for two ids, smaller from three on.
+ * - On output each top-level key takes the whole chain of single-child maps below it as one
+ *   array key, and the maps below keep plain ids: the form of every example in the TS
+ *   ({[3, 0, 0]: "Open Mobile Alliance"}, {[3, 0]: {..., 11: {0: 0}}}, {1: {0: {...}, 1: {...}}}).
+ *   The same size as nested maps for two ids, smaller from three on.
  * - No timestamps: the format's ABNF (payload = map of ID -> VALUE / payload) has no place
  *   for a time, so records with one are refused (E_UNREPRESENTABLE); time-stamped Send and
  *   notifications use SenML.
@@ -26,8 +27,13 @@ import { CBOR_TAGS, fromCborValue, toCborValue } from './cbor-value.js';
 
 type Tree = Map<number, Tree | unknown>;
 
-/** The tree with each chain of single-child maps collapsed into an array key. */
-function collapse(tree: Tree): Map<number | number[], unknown> {
+/**
+ * The top-level keys of the tree with their chains of single-child maps collapsed into
+ * array keys; the maps below them keep plain ids. That is the form of every example in the
+ * TS: {[3, 0]: {..., 11: {0: 0}}} (Error Code keeps its map of one), {1: {0: {...}, 1: {...}}},
+ * {[3, 0]: {0: ..., 9: 100}, [1, 0, 1]: 86400}.
+ */
+function collapseTop(tree: Tree): Map<number | number[], unknown> {
   const out = new Map<number | number[], unknown>();
   for (const [id, v] of tree) {
     let key: number | number[] = id;
@@ -37,7 +43,7 @@ function collapse(tree: Tree): Map<number | number[], unknown> {
       key = typeof key === 'number' ? [key, next] : [...key, next];
       value = inner;
     }
-    out.set(key, value instanceof Map ? collapse(value as Tree) : value);
+    out.set(key, value);
   }
   return out;
 }
@@ -66,7 +72,7 @@ export function encodeLwm2mCbor(records: readonly LwM2MRecord[], opts: CodecOpti
     if (t.has(last)) throw new CodecError('E_NODE_SHAPE', `record ${text} given twice, or above other records`, undefined, text);
     t.set(last, v);
   }
-  return cborEncode(collapse(root));
+  return cborEncode(collapseTop(root));
 }
 
 export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRecord[] {

@@ -47,7 +47,8 @@ export function formatObjectLink(l: ObjectLink): string {
 }
 
 export function parseObjectLink(s: string, path: PathRef, offset?: number): ObjectLink {
-  const m = /^(0|[1-9][0-9]{0,4}):(0|[1-9][0-9]{0,4})$/.exec(s);
+  // Decimal ids of 1..5 digits; leading zeros are read (the TS's own example is "10:03").
+  const m = /^([0-9]{1,5}):([0-9]{1,5})$/.exec(s);
   if (m === null || Number(m[1]) > 65535 || Number(m[2]) > 65535) {
     throw new CodecError('E_WIRE_TYPE', `"${s.slice(0, 20)}" is not an object link "objectId:instanceId" (${pathText(path)})`, offset, pathText(path));
   }

@@ -128,12 +128,15 @@ test('unsigned 64-bit values >= 2^63 round-trip in every format that carries the
   assert.equal(text(encode(ContentFormat.SENML_JSON, pt(4), resourceNode(4, 2n ** 64n - 1n), opts)), `[{"bn":"/${T}/0/","n":"4","v":18446744073709551615}]`);
 });
 
-test('LwM2M CBOR: nested maps from the object down, single-child chains collapsed into path keys both ways', () => {
+test('LwM2M CBOR: nested maps from the object down, the top-level chain of single-child maps collapsed into a path key', () => {
   const enc = encode(ContentFormat.LWM2M_CBOR, parsePath('/3/0'), instanceNode(0, [resourceNode(0, 'Acme'), multipleResourceNode(6, [[0, 1], [1, 5]])]), opts);
   assert.deepEqual(cbor2Decode(enc), new Map([[[3, 0], new Map<number, unknown>([[0, 'Acme'], [6, new Map([[0, 1], [1, 5]])]])]]));
-  // Two instances: the object keeps its own key; each instance's single resource collapses.
+  // Two instances: the object keeps its own key and the maps below stay nested.
   const two = encode(ContentFormat.LWM2M_CBOR, parsePath('/3'), objectNode(3, [instanceNode(0, [resourceNode(9, 50)]), instanceNode(1, [multipleResourceNode(6, [[2, 1]])])]), opts);
-  assert.deepEqual(cbor2Decode(two), new Map([[3, new Map<unknown, unknown>([[[0, 9], 50], [[1, 6, 2], 1]])]]));
+  assert.deepEqual(cbor2Decode(two), new Map([[3, new Map<unknown, unknown>([[0, new Map([[9, 50]])], [1, new Map([[6, new Map([[2, 1]])]])]])]]));
+  // Nested keys that are themselves path arrays (valid input) read the same.
+  const mixed = cbor2Encode(new Map([[3, new Map<unknown, unknown>([[[0, 9], 50], [[1, 6, 2], 1]])]]));
+  assert.deepEqual(decode(ContentFormat.LWM2M_CBOR, parsePath('/3'), mixed, opts), decode(ContentFormat.LWM2M_CBOR, parsePath('/3'), two, opts));
   assert.deepEqual(decode(ContentFormat.LWM2M_CBOR, parsePath('/3'), two, opts), objectNode(3, [instanceNode(0, [resourceNode(9, 50)]), instanceNode(1, [multipleResourceNode(6, [[2, 1]])])]));
   // Nested maps (the other valid form) and keys that mix both read the same.
   const nested = cbor2Encode(new Map([[3, new Map([[0, new Map<number, unknown>([[0, 'Acme'], [6, new Map([[0, 1], [1, 5]])]])]])]]));
