@@ -47,12 +47,15 @@ const devices = shares.map((n, k) => start('bench/fixtures/notify-clients.ts', [
 await Promise.all(devices.map((d) => d.next())); // registered
 await server.next(); // observing every client
 
-async function run(rate: number): Promise<{ sent: number; received: number; perSecond: number; latencies: number[] }> {
+interface Run { sent: number; received: number; perSecond: number; latencies: number[]; clientCpuUs: number; serverCpuUs: number }
+async function run(rate: number): Promise<Run> {
   for (const [k, d] of devices.entries()) d.child.stdin.write(`${JSON.stringify({ rate: (rate * shares[k]!) / clients, seconds })}\n`);
-  const sent = (await Promise.all(devices.map((d) => d.next() as Promise<{ sent: [string, number][] }>))).flatMap((x) => x.sent);
+  const outs = await Promise.all(devices.map((d) => d.next() as Promise<{ sent: [string, number][]; cpuMs: number }>));
+  const sent = outs.flatMap((x) => x.sent);
+  const clientCpuMs = outs.reduce((a, x) => a + x.cpuMs, 0);
   await new Promise((r) => setTimeout(r, 1000)); // stragglers
   server.child.stdin.write(`${JSON.stringify({ op: 'arrivals' })}\n`);
-  const { arrivals } = (await server.next()) as { arrivals: [string, number][] };
+  const { arrivals, cpuMs: serverCpuMs } = (await server.next()) as { arrivals: [string, number][]; cpuMs: number };
   const sentAt = new Map(sent);
   const latencies: number[] = [];
   let first = Infinity;
@@ -66,7 +69,12 @@ async function run(rate: number): Promise<{ sent: number; received: number; perS
     last = Math.max(last, t);
   }
   latencies.sort((a, b) => a - b);
-  return { sent: sent.length, received: latencies.length, perSecond: latencies.length / Math.max(0.001, (last - first) / 1000), latencies };
+  const n = Math.max(1, latencies.length);
+  return {
+    sent: sent.length, received: latencies.length, perSecond: latencies.length / Math.max(0.001, (last - first) / 1000), latencies,
+    // CPU per notification on each side: steadier than rates on a shared machine.
+    clientCpuUs: (clientCpuMs * 1000) / n, serverCpuUs: (serverCpuMs * 1000) / n,
+  };
 }
 
 const q = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
@@ -77,6 +85,7 @@ server.child.stdin.end();
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${clients} clients in ${procs} processes, runs of ${seconds} s`);
 console.log(`as fast as the clients go: ${flat.received}/${flat.sent} notifications arrived, ${flat.perSecond.toFixed(0)}/s`);
+console.log(`CPU per notification at full speed: clients ${flat.clientCpuUs.toFixed(1)} µs, server ${flat.serverCpuUs.toFixed(1)} µs (each side's whole process)`);
 console.log(`at half that rate: ${half.received}/${half.sent} arrived, latency p50 ${q(half.latencies, 0.5).toFixed(2)} ms, p99 ${q(half.latencies, 0.99).toFixed(2)} ms`);
 console.log(JSON.stringify({
   bench: 'notify',
@@ -87,5 +96,7 @@ console.log(JSON.stringify({
   half_load_per_s: Math.round(half.perSecond),
   p50_ms: Math.round(q(half.latencies, 0.5) * 100) / 100,
   p99_ms: Math.round(q(half.latencies, 0.99) * 100) / 100,
+  client_cpu_us_per_notification: Math.round(flat.clientCpuUs * 10) / 10,
+  server_cpu_us_per_notification: Math.round(flat.serverCpuUs * 10) / 10,
 }));
 process.exit(0);

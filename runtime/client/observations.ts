@@ -137,15 +137,7 @@ export class Observations {
       return;
     }
     e.busy = true;
-    void this.#evaluate(e, false).finally(() => this.#settled(e));
-  }
-
-  #settled(e: Entry): void {
-    e.busy = false;
-    if (e.again && this.#entries.has(e)) {
-      e.again = false;
-      this.#changed(e);
-    }
+    void this.#evaluate(e, false);
   }
 
   /** Evaluates the reporting criteria now; `onlyIfChanged` for epmax (a value read, no change event). */
@@ -166,7 +158,8 @@ export class Observations {
       }
       e.lastEvalAt = now;
       if (a.epmax !== undefined || e.epmaxTimer !== undefined) this.#armEpmax(e, a);
-      const value = e.single === undefined ? undefined : await this.#number(e.single);
+      const n = e.single === undefined ? undefined : this.#number(e.single);
+      const value = n instanceof Promise ? await n : n;
       if (onlyIfChanged && value === e.lastSeen) return;
       e.lastSeen = value;
       if (!changeMatters(a, e.lastNumber, value)) {
@@ -183,6 +176,12 @@ export class Observations {
       }, due - now, e);
     } catch (err) {
       this.ctx.log.warn({ err: (err as Error).message, path: formatPath(e.paths[0]!) }, 'notification check failed');
+    } finally {
+      e.busy = false;
+      if (e.again && this.#entries.has(e)) {
+        e.again = false;
+        this.#changed(e);
+      }
     }
   }
 
@@ -265,7 +264,7 @@ export class Observations {
         return;
       }
       x.busy = true;
-      void this.#evaluate(x, true).finally(() => this.#settled(x));
+      void this.#evaluate(x, true);
     }, epmax * 1000, e);
   }
 
@@ -279,19 +278,17 @@ export class Observations {
     return attrs;
   }
 
-  /** The number or boolean at a single resource (instance) path, for gt/lt/st/edge and epmax; undefined elsewhere. */
-  async #number(path: LwM2MPath): Promise<number | boolean | undefined> {
+  /**
+   * The number or boolean at a single resource (instance) path, for gt/lt/st/edge and epmax;
+   * undefined elsewhere. A stored value is taken at once; only a getter makes it a promise.
+   */
+  #number(path: LwM2MPath): number | boolean | undefined | Promise<number | boolean | undefined> {
     if (path.resourceId === undefined || path.instanceId === undefined) return undefined;
     const inst = this.ctx.tree.instance(path.objectId, path.instanceId);
     if (inst === undefined) return undefined;
-    let v: unknown;
-    try {
-      v = await inst.read(path.resourceId);
-    } catch {
-      return undefined;
-    }
-    const one = v instanceof Map && path.resourceInstanceId !== undefined ? v.get(path.resourceInstanceId) : v;
-    return typeof one === 'number' || typeof one === 'boolean' ? one : typeof one === 'bigint' ? Number(one) : undefined;
+    const stored = inst.peek(path.resourceId);
+    if (stored !== undefined) return numberIn(stored, path);
+    return inst.read(path.resourceId).then((v) => numberIn(v, path), () => undefined);
   }
 
   #drop(e: Entry): void {
@@ -303,4 +300,9 @@ export class Observations {
     for (const u of e.unsubscribe.splice(0)) u();
     if (e.obs.active) e.obs.cancel();
   }
+}
+
+function numberIn(v: unknown, path: LwM2MPath): number | boolean | undefined {
+  const one = v instanceof Map && path.resourceInstanceId !== undefined ? v.get(path.resourceInstanceId) : v;
+  return typeof one === 'number' || typeof one === 'boolean' ? one : typeof one === 'bigint' ? Number(one) : undefined;
 }

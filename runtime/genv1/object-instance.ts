@@ -79,6 +79,16 @@ export class ObjectInstance {
     return this.#check(r, await source());
   }
 
+  /**
+   * The stored value of a resource as it is, without calling a getter: undefined when the
+   * resource has none or has a getter (read() calls it). For reporting, which looks at a value
+   * on every change and need not wait for a promise when there is no getter.
+   */
+  peek(resourceId: number): Stored | undefined {
+    const source = this.#values.get(resourceId);
+    return typeof source === 'function' ? undefined : source;
+  }
+
   /** Checks and stores a value, then tells the listeners. */
   write(resourceId: number, value: Stored): void {
     const r = this.#resource(resourceId);
