@@ -21,8 +21,20 @@ const server = z.strictObject({
   ]).default({ mode: 'nosec' }),
 });
 
+/** One ACL entry, as the factory file writes them: server `server` (0: the default entry) may do `rights` on /object/instance. */
+const aclEntry = z.strictObject({
+  object: z.number().int().min(0).max(65535),
+  instance: z.union([z.number().int().min(0).max(65534), z.literal('object')]),
+  server: z.number().int().min(0).max(65534),
+  rights: z.array(z.enum(['read', 'write', 'execute', 'delete', 'create'])),
+  /** The Access Control Owner (/2/x/3); 65535 (the bootstrap server) when no entry of the target names one. */
+  owner: z.number().int().min(1).max(65535).optional(),
+});
+
 const endpointConfig = z.strictObject({
   servers: z.array(server).min(1),
+  /** Access Control instances (/2) written after the servers; the client's former ones are deleted first. */
+  acl: z.array(aclEntry).optional(),
   /** The client's own PSK with this bootstrap server (DTLS); without it, plain CoAP only. */
   psk: z.strictObject({ identity: z.string().min(1), key: hex }).optional(),
 }).refine((c) => new Set(c.servers.map((s) => s.shortServerId)).size === c.servers.length, { message: 'two servers have the same shortServerId', path: ['servers'] });
@@ -31,11 +43,12 @@ export const bootstrapConfigSchema = z.strictObject({
   /** Per endpoint name. */
   endpoints: z.record(z.string().min(1), endpointConfig).default({}),
   /** For endpoints not listed; without it they are refused. */
-  default: z.strictObject({ servers: z.array(server).min(1) }).optional(),
+  default: z.strictObject({ servers: z.array(server).min(1), acl: z.array(aclEntry).optional() }).optional(),
 });
 
 export type BootstrapConfig = z.output<typeof bootstrapConfigSchema>;
 export type BootstrapServerEntry = z.output<typeof server>;
+export type BootstrapAclEntry = z.output<typeof aclEntry>;
 /** One endpoint's configuration: its servers, and its PSK with the bootstrap server. */
 export type BootstrapEndpointConfig = z.output<typeof endpointConfig>;
 /** What an API caller gives (defaults may be left out). */

@@ -16,14 +16,14 @@ import { CoapEndpoint } from '../coap/endpoint.js';
 import { silentLogger, type Logger } from '../coap/logger.js';
 import type { IncomingRequest, OutgoingResponse } from '../coap/request.js';
 import { ContentFormat } from '../codec/content-format.js';
-import { instanceNode, resourceNode } from '../model/node.js';
+import { instanceNode, multipleResourceNode, resourceNode, type InstanceNode } from '../model/node.js';
 import { objectResolver } from '../model/object-resolver.js';
 import { createServerDtlsTransport, type ServerDtlsOptions } from '../server/dtls-transport.js';
 import { describeIdentity, identityBelongsTo } from '../server/endpoint-identity.js';
 import type { SecurityStore } from '../server/security-store.js';
 import type { DatagramTransport, PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
 import { UdpTransport } from '../transport/udp.js';
-import type { BootstrapConfig, BootstrapEndpointConfig, BootstrapServerEntry } from './bootstrap-config.js';
+import type { BootstrapAclEntry, BootstrapConfig, BootstrapEndpointConfig, BootstrapServerEntry } from './bootstrap-config.js';
 import { MemoryBootstrapConfigStore, type BootstrapConfigStore } from './bootstrap-config-store.js';
 import { BootstrapError } from './bootstrap-error.js';
 import { BootstrapExchange } from './bootstrap-exchange.js';
@@ -205,5 +205,27 @@ export const defaultScript: BootstrapScript = async (ex, config) => {
     ]));
     await ex.write(`/1/${k}`, instanceNode(k, [resourceNode(0, s.shortServerId), resourceNode(1, s.lifetime), resourceNode(6, false), resourceNode(7, s.binding)]));
   }
+  if (config.acl !== undefined) {
+    await ex.delete('/2');
+    for (const [k, node] of accessControlInstances(config.acl).entries()) await ex.write(`/2/${k}`, node);
+  }
   await ex.finish();
 };
+
+const RIGHT_BITS: Readonly<Record<BootstrapAclEntry['rights'][number], number>> = { read: 1, write: 2, execute: 4, delete: 8, create: 16 };
+
+/** One Access Control instance per target (/o/i, or /o/65535 for the object itself), ids 0, 1, ... */
+export function accessControlInstances(acl: readonly BootstrapAclEntry[]): InstanceNode[] {
+  const byTarget = new Map<string, { objectId: number; instanceId: number; acl: Map<number, number>; owner: number | undefined }>();
+  for (const e of acl) {
+    const instanceId = e.instance === 'object' ? 65535 : e.instance;
+    const key = `${e.object}/${instanceId}`;
+    const t = byTarget.get(key) ?? { objectId: e.object, instanceId, acl: new Map<number, number>(), owner: undefined };
+    t.acl.set(e.server, (t.acl.get(e.server) ?? 0) | e.rights.reduce((b, r) => b | RIGHT_BITS[r], 0));
+    t.owner ??= e.owner;
+    byTarget.set(key, t);
+  }
+  return [...byTarget.values()].map((t, k) => instanceNode(k, [
+    resourceNode(0, t.objectId), resourceNode(1, t.instanceId), multipleResourceNode(2, t.acl), resourceNode(3, t.owner ?? 65535),
+  ]));
+}

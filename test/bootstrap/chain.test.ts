@@ -89,3 +89,41 @@ test('factory bootstrap file -> bootstrap server -> DM server, with the ACL the 
   assert.throws(() => readFactoryBootstrap(file), (e: Error) => /servers\.0\.shortServerId/.test(e.message) && /servers\.0\.uri/.test(e.message));
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('bootstrap server -> two DM servers with the ACLs it writes: A may read and write /3/0, B may only read it', async () => {
+  const [dmA, dmB] = [new LwM2MServer({ port: 0 }), new LwM2MServer({ port: 0 })];
+  await Promise.all([dmA.start(), dmB.start()]);
+  const bs = new BootstrapServer({
+    port: 0,
+    config: parseBootstrapConfig({ endpoints: { 'acl-dev': {
+      servers: [{ shortServerId: 101, uri: `coap://127.0.0.1:${dmA.address().port}` }, { shortServerId: 102, uri: `coap://127.0.0.1:${dmB.address().port}` }],
+      acl: [
+        { object: 3, instance: 0, server: 101, rights: ['read', 'write'] },
+        { object: 3, instance: 0, server: 102, rights: ['read'] },
+      ],
+    } } }),
+  });
+  await bs.start();
+  const client = new LwM2MClient({ endpoint: 'acl-dev', objects: [new BasicDevice({ manufacturer: 'Guarded', utcOffset: '+01:00' })], bootstrap: { uri: `coap://127.0.0.1:${bs.address().port}` } });
+  try {
+    const both = new Promise<void>((resolve) => {
+      const seen = new Set<number>();
+      client.on('registered', (r) => { seen.add(r.shortServerId); if (seen.size === 2) resolve(); });
+    });
+    await client.start();
+    await both;
+    const acl = client.tree.instances(2);
+    assert.equal(acl.length, 1, 'one Access Control instance, for /3/0');
+    assert.deepEqual([await acl[0]!.read(0), await acl[0]!.read(1), [...((await acl[0]!.read(2)) as Map<number, number>)], await acl[0]!.read(3)], [3, 0, [[101, 3], [102, 1]], 65535]);
+    const a = dmA.client('acl-dev').object(Device).instance(0);
+    const b = dmB.client('acl-dev').object(Device).instance(0);
+    assert.equal(await b.manufacturer.read(), 'Guarded');
+    await a.utcOffset.write('+02:00');
+    assert.equal(await b.utcOffset.read(), '+02:00');
+    await assert.rejects(b.utcOffset.write('+03:00'), /4\.01/);
+    assert.equal(await a.utcOffset.read(), '+02:00', 'the refused write changed nothing');
+  } finally {
+    await client.stop();
+    await Promise.all([bs.stop(), dmA.stop(), dmB.stop()]);
+  }
+});
