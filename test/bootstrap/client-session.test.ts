@@ -13,7 +13,7 @@ import { ContentFormat } from '../../runtime/codec/content-format.js';
 import { CoapEndpoint } from '../../runtime/coap/endpoint.js';
 import type { IncomingRequest } from '../../runtime/coap/request.js';
 import { BasicDevice, LwM2MClient, type Lwm2mVersion } from '../../runtime/client/index.js';
-import { instanceNode, resourceNode, type InstanceNode, type LwM2MNode } from '../../runtime/model/node.js';
+import { instanceNode, multipleResourceNode, resourceNode, type InstanceNode, type LwM2MNode } from '../../runtime/model/node.js';
 import { objectResolver } from '../../runtime/model/object-resolver.js';
 import { parsePath } from '../../runtime/model/path.js';
 import type { CoreLink } from '../../runtime/model/values.js';
@@ -43,7 +43,7 @@ async function discoverAndRead(version: Lwm2mVersion) {
   const dm = new LwM2MServer({ port: 0 });
   await dm.start();
   const dmUri = `coap://127.0.0.1:${dm.address().port}`;
-  const seen: { root?: CoreLink[]; after?: CoreLink[]; server?: CoreLink[]; read?: LwM2MNode; lifetime?: LwM2MNode; refused?: (string | undefined)[]; instancesBeforeFinish?: number } = {};
+  const seen: { root?: CoreLink[]; after?: CoreLink[]; server?: CoreLink[]; read?: LwM2MNode; lifetime?: LwM2MNode; acl?: LwM2MNode; refused?: (string | undefined)[]; instancesBeforeFinish?: number } = {};
   let client!: LwM2MClient;
   const bs = new BootstrapServer({
     port: 0,
@@ -62,6 +62,8 @@ async function discoverAndRead(version: Lwm2mVersion) {
       seen.server = await ex.discover('/1');
       seen.read = await ex.read('/1');
       seen.lifetime = await ex.read('/1/0/1');
+      await ex.write('/2/4', instanceNode(4, [resourceNode(0, 3), resourceNode(1, 0), multipleResourceNode(2, [[101, 1]]), resourceNode(3, 101)]));
+      seen.acl = await ex.read('/2');
       seen.refused = await Promise.all(['/0', '/0/0', '/3/0', '/3'].map((p) => refusal(ex.read(p))));
       seen.refused.push(await refusal(ex.discover('/0/1')));
       seen.instancesBeforeFinish = client.tree.instances(1).length;
@@ -99,6 +101,8 @@ test('Bootstrap-Discover (lwm2m, ssid, uri) and Bootstrap-Read of /1 from the st
   const inst = read.kind === 'object' ? read.instances.get(0) : undefined;
   assert.deepEqual([inst?.resources.get(0), inst?.resources.get(1)], [{ kind: 'resource', id: 0, value: 101 }, { kind: 'resource', id: 1, value: 60 }]);
   assert.deepEqual(seen.lifetime, { kind: 'resource', id: 1, value: 60 });
+  const acl = seen.acl!.kind === 'object' ? seen.acl!.instances.get(4) : undefined;
+  assert.deepEqual(acl?.resources.get(2), { kind: 'multipleResource', id: 2, instances: new Map([[101, 1]]) }, 'Bootstrap-Read of /2 shows the staged ACL');
   assert.deepEqual(seen.refused, ['4.01', '4.01', '4.01', '4.01', '4.00'], 'Read of /0 and /3 is 4.01; Discover of an instance 4.00');
   assert.equal(seen.instancesBeforeFinish, 0, 'the Server instance exists only in the session until Finish');
 });
