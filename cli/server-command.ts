@@ -98,7 +98,7 @@ export function serverCommand(): Command {
       let redis: Awaited<ReturnType<typeof connectRedisStores>> | undefined;
       if (flags.redis !== undefined) {
         try {
-          redis = await connectRedisStores(flags.redis, { prefix: flags.redisPrefix });
+          redis = await connectRedisStores(flags.redis, { prefix: flags.redisPrefix, onError: (e) => log.warn({ err: e.message }, 'Redis connection') });
         } catch (e) {
           log.error({ url: flags.redis, err: (e as Error).message }, 'cannot connect to Redis');
           process.exit(1);

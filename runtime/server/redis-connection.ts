@@ -57,16 +57,20 @@ export function replyStrings(reply: unknown): string[] {
  * Connects a node-redis client to `url` (redis://host:port/db). The `redis` package is
  * loaded here, not with lwm2m-sdk/server, so users of the in-memory stores never load it.
  */
-export async function connectRedis(url: string): Promise<RedisCommander & { close(): Promise<void> }> {
+export async function connectRedis(url: string, options: { onError?: (error: Error) => void } = {}): Promise<RedisCommander & { close(): Promise<void> }> {
   const { createClient } = await import('redis');
-  const client = createClient({ url });
+  // While the connection is down a command fails at once instead of waiting in a queue: a
+  // client's request is then answered (5.00) rather than left to time out.
+  const client = createClient({ url, disableOfflineQueue: true });
   // node-redis reconnects by itself; without a listener an 'error' event would end the process.
-  client.on('error', () => undefined);
+  client.on('error', (e: Error) => options.onError?.(e));
   await client.connect();
   return {
     sendCommand: (args) => client.sendCommand(args),
     close: async () => {
-      await client.quit().catch(() => client.destroy());
+      // close() waits for replies still due; with the server gone it would wait for ever.
+      if (client.isReady) await client.close().catch(() => client.destroy());
+      else if (client.isOpen) client.destroy();
     },
   };
 }

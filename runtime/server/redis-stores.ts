@@ -23,7 +23,7 @@ export function redisStores(redis: RedisCommander, options: RedisRegistrationSto
 }
 
 /** Connects to `url` and builds the stores; `close()` ends the connection (after the server stopped). */
-export async function connectRedisStores(url: string, options: RedisRegistrationStoreOptions = {}): Promise<RedisStores & { close(): Promise<void> }> {
-  const redis = await connectRedis(url);
+export async function connectRedisStores(url: string, options: RedisRegistrationStoreOptions & { onError?: (error: Error) => void } = {}): Promise<RedisStores & { close(): Promise<void> }> {
+  const redis = await connectRedis(url, options.onError === undefined ? {} : { onError: options.onError });
   return { ...redisStores(redis, options), close: () => redis.close() };
 }
