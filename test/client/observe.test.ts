@@ -162,4 +162,23 @@ test('an inherited pmax below pmin is ignored: only pmin paces notifications', a
   assert.equal(c.values.length, first + 1, 'no pmax notification at 5 s');
   await obs.cancel();
   await server.client('observed').clearAttributes('/3/0', ['pmax']);
+  await server.client('observed').clearAttributes('/3/0/9', ['pmin']);
+});
+
+test('no polling: set() on the generated resource drives the notification; a getter changing unseen is not read again without epmax', async () => {
+  const c = collector();
+  const memory = server.client('observed').object(Device).instance(0).memoryFree;
+  await server.client('observed').clearAttributes('/3/0/10', ['epmax']); // left by the epmax test
+  free = 500;
+  const obs = await memory.observe(c.listener);
+  assert.deepEqual(c.values, [500]);
+  free = 400;
+  clock.advance(3_600_000); // an hour of the client's clock: nothing reads the getter on its own
+  await c.quiet();
+  const b = collector();
+  const obs2 = await battery().observe(b.listener);
+  device.batteryLevel.set(44); // the generated accessor's set()
+  assert.equal(await b.next(), 44, 'the set() itself drives the notification, with the clock standing still');
+  await obs.cancel();
+  await obs2.cancel();
 });
