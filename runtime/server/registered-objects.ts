@@ -34,7 +34,37 @@ export function defaultObjectVersion(objectId: number, lwm2m: Lwm2mVersion): str
 
 const MAX_LINKS = 4096;
 
+/**
+ * Parsed payloads, shared: a fleet registers the same few object lists over and over, so
+ * identical payloads (of the same LwM2M version) get one frozen RegisteredObjects. Bounded in
+ * entries and in the payload length kept as key; refusals are not cached.
+ */
+const cache = new Map<string, RegisteredObjects>();
+const CACHE_ENTRIES = 1024;
+const CACHE_PAYLOAD = 4096;
+
 export function parseRegisteredObjects(payload: string, lwm2m: Lwm2mVersion): RegisteredObjects {
+  if (payload.length > CACHE_PAYLOAD) return parse(payload, lwm2m);
+  const key = `${lwm2m}${payload}`;
+  let r = cache.get(key);
+  if (r === undefined) {
+    r = freeze(parse(payload, lwm2m));
+    // Oldest out first (Map keeps insertion order).
+    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(key, r);
+  }
+  return r;
+}
+
+/** Shared between registrations, so nobody may change it. */
+function freeze(r: RegisteredObjects): RegisteredObjects {
+  for (const o of r.objects) Object.freeze(Object.freeze(o).instances);
+  Object.freeze(r.objects);
+  Object.freeze(r.contentFormats);
+  return Object.freeze(r);
+}
+
+function parse(payload: string, lwm2m: Lwm2mVersion): RegisteredObjects {
   let links;
   try {
     links = parseCoreLinks(payload);

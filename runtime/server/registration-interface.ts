@@ -3,7 +3,6 @@
  * (POST /rd/{id}) and De-register (DELETE /rd/{id}). Every parameter is checked; a refusal
  * is a 4.xx with a reason in the payload and a log line, never an exception.
  */
-import { randomBytes } from 'node:crypto';
 import { ResponseCode } from '../coap/codes.js';
 import type { Logger } from '../coap/logger.js';
 import { OptionNumber, stringOption } from '../coap/options.js';
@@ -11,7 +10,8 @@ import type { IncomingRequest, OutgoingResponse } from '../coap/request.js';
 import { describeIdentity } from './endpoint-identity.js';
 import { parseRegisteredObjects } from './registered-objects.js';
 import { checkRegister, checkSameClient } from './registration-access.js';
-import type { Registration } from './registration.js';
+import { makeRegistration, type Registration } from './registration.js';
+import { newRegistrationId } from './registration-id.js';
 import { parseRegisterParams, parseUpdateParams, type Lwm2mVersion } from './registration-params.js';
 import type { RegistrationStore } from './registration-store.js';
 import type { SecurityStore } from './security-store.js';
@@ -35,6 +35,8 @@ export interface RegistrationContext {
 }
 
 const LINK_FORMAT = 40;
+const LOCATION_RD = stringOption(OptionNumber.LocationPath, 'rd');
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 const MAX_PAYLOAD = 64 * 1024;
 const coapCode: Record<string, number> = { '4.00': ResponseCode.BadRequest, '4.03': ResponseCode.Forbidden, '4.04': ResponseCode.NotFound, '4.12': ResponseCode.PreconditionFailed };
 
@@ -64,7 +66,7 @@ function payloadText(req: IncomingRequest): string {
   }
   if (req.payload.length > MAX_PAYLOAD) throw new ServerError('E_REG_PAYLOAD', `the object links exceed ${MAX_PAYLOAD} bytes`);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(req.payload);
+    return utf8.decode(req.payload);
   } catch {
     throw new ServerError('E_REG_PAYLOAD', 'the object links are not UTF-8');
   }
@@ -75,19 +77,14 @@ async function register(req: IncomingRequest, ctx: RegistrationContext): Promise
   await checkRegister(params.endpoint, req.identity, ctx.security);
   const objects = parseRegisteredObjects(payloadText(req), params.lwm2mVersion);
   const now = ctx.now();
-  const registration: Registration = {
-    ...params,
-    id: randomBytes(6).toString('base64url'),
-    objects,
-    address: req.peer,
-    ...(req.identity ? { identity: req.identity } : {}),
-    registeredAt: now,
-    updatedAt: now,
+  const registration = makeRegistration({
+    id: newRegistrationId(), endpoint: params.endpoint, lifetime: params.lifetime, lwm2mVersion: params.lwm2mVersion, binding: params.binding,
+    queueMode: params.queueMode, sms: params.sms, objects, address: req.peer, identity: req.identity, registeredAt: now, updatedAt: now,
     expiresAt: now + params.lifetime * 1000,
-  };
+  });
   const replaced = await ctx.store.add(registration);
   ctx.events.registered(registration, replaced);
-  return { code: ResponseCode.Created, options: [stringOption(OptionNumber.LocationPath, 'rd'), stringOption(OptionNumber.LocationPath, registration.id)] };
+  return { code: ResponseCode.Created, options: [LOCATION_RD, stringOption(OptionNumber.LocationPath, registration.id)] };
 }
 
 async function update(id: string, req: IncomingRequest, ctx: RegistrationContext): Promise<OutgoingResponse> {
@@ -100,14 +97,12 @@ async function update(id: string, req: IncomingRequest, ctx: RegistrationContext
   const text = payloadText(req);
   const now = ctx.now();
   const lifetime = params.lifetime ?? previous.lifetime;
-  const registration: Registration = {
-    ...previous,
-    ...params,
-    ...(text === '' ? {} : { objects: parseRegisteredObjects(text, previous.lwm2mVersion) }),
-    address: req.peer,
-    updatedAt: now,
-    expiresAt: now + lifetime * 1000,
-  };
+  const registration = makeRegistration({
+    id: previous.id, endpoint: previous.endpoint, lifetime, lwm2mVersion: previous.lwm2mVersion, binding: params.binding ?? previous.binding,
+    queueMode: params.queueMode ?? previous.queueMode, sms: params.sms ?? previous.sms,
+    objects: text === '' ? previous.objects : parseRegisteredObjects(text, previous.lwm2mVersion),
+    address: req.peer, identity: previous.identity, registeredAt: previous.registeredAt, updatedAt: now, expiresAt: now + lifetime * 1000,
+  });
   if (!(await ctx.store.replace(registration))) throw new ServerError('E_REG_UNKNOWN', `no registration ${id}`);
   ctx.events.updated(registration, previous);
   return { code: ResponseCode.Changed };

@@ -74,17 +74,25 @@ export function parseRegisterParams(queries: readonly string[], accepted: readon
   const v = text(q, 'lwm2m') ?? '1.0';
   if (!/^\d+\.\d+$/.test(v)) throw new ServerError('E_REG_PARAM', `lwm2m=${v} is not a version`);
   if (!accepted.includes(v as Lwm2mVersion)) throw new ServerError('E_REG_VERSION', `LwM2M ${v} is not supported (${accepted.join(', ')})`);
-  const version = v as Lwm2mVersion;
+  // The constant, not the query's copy of it: one string shared by every registration.
+  const version = supportedVersions.find((s) => s === v) ?? (v as Lwm2mVersion);
   const binding = bindingOf(q, version) ?? { binding: 'U', queueMode: false };
   const sms = text(q, 'sms');
-  return {
-    endpoint,
-    lifetime: lifetimeOf(q) ?? DEFAULT_LIFETIME,
-    lwm2mVersion: version,
-    binding: binding.binding || 'U',
-    queueMode: binding.queueMode,
-    ...(sms !== undefined ? { sms } : {}),
+  const out: { -readonly [K in keyof RegistrationParams]: RegistrationParams[K] } = {
+    endpoint, lifetime: lifetimeOf(q) ?? DEFAULT_LIFETIME, lwm2mVersion: version, binding: internBinding(binding.binding || 'U'), queueMode: binding.queueMode,
   };
+  if (sms !== undefined) out.sms = sms;
+  return out;
+}
+
+/** Bindings come in few spellings: keep one string of each, not one per registration (bounded). */
+const bindings = new Map<string, string>();
+
+function internBinding(b: string): string {
+  const known = bindings.get(b);
+  if (known !== undefined) return known;
+  if (bindings.size < 64) bindings.set(b, b);
+  return b;
 }
 
 /** Only what changed; `ep` and `lwm2m` cannot change in an Update. */
@@ -96,7 +104,7 @@ export function parseUpdateParams(queries: readonly string[], version: Lwm2mVers
   const sms = text(q, 'sms');
   return {
     ...(lifetime !== undefined ? { lifetime } : {}),
-    ...(binding ? { ...(binding.binding ? { binding: binding.binding } : {}), queueMode: binding.queueMode } : {}),
+    ...(binding ? { ...(binding.binding ? { binding: internBinding(binding.binding) } : {}), queueMode: binding.queueMode } : {}),
     ...(sms !== undefined ? { sms } : {}),
   };
 }

@@ -66,6 +66,22 @@ test('object links: versions quoted or not, defaults per LwM2M version, instance
   assert.equal(parseRegisteredObjects('</3>;ver=1.10', '1.1').objects[0]!.version, '1.10');
 });
 
+test('object links: identical payloads share one frozen parse; another LwM2M version gets its own', () => {
+  const a = parseRegisteredObjects('</1/0>,</3/0>,</3303/2>', '1.1');
+  const b = parseRegisteredObjects('</1/0>,</3/0>,</3303/2>', '1.1');
+  assert.equal(a, b);
+  const c = parseRegisteredObjects('</1/0>,</3/0>,</3303/2>', '1.0');
+  assert.notEqual(a, c);
+  assert.equal(a.objects.find((o) => o.id === 3)?.version, '1.1');
+  assert.equal(c.objects.find((o) => o.id === 3)?.version, '1.0');
+  // Shared, so nobody may change it: every level is frozen.
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.objects) && Object.isFrozen(a.contentFormats));
+  assert.ok(a.objects.every((o) => Object.isFrozen(o) && Object.isFrozen(o.instances)));
+  assert.throws(() => (a.objects as unknown as unknown[]).push({}), TypeError);
+  // A refused payload is refused every time (refusals are not cached).
+  for (let i = 0; i < 2; i++) refused(() => parseRegisteredObjects('</lwm2m>;rt="oma.lwm2m",</3/0>', '1.1'), 'E_REG_PAYLOAD', /outside the alternate path/);
+});
+
 test('object links: an alternate path, and what is refused', () => {
   const alt = parseRegisteredObjects('</lwm2m>;rt="oma.lwm2m";ct="60 112",</lwm2m/3/0>,</lwm2m/1/0>', '1.1');
   assert.equal(alt.rootPath, '/lwm2m');
