@@ -1,7 +1,7 @@
 /**
  * Send (LwM2M 1.1+): the client pushes values to a server, POST /dp, as time-stamped SenML
  * (CBOR by default) or LwM2M CBOR records. What a server may read is what it may be sent
- * (Access Control); a server whose Mute Send (/1/x/23) is true is sent nothing. A Send to a
+ * (Access Control); a server whose Mute Send (/1/x/23) is true or absent is sent nothing. A Send to a
  * server that is offline or disabled is stored (client.ts) when its /1/x/6 allows.
  */
 import { codeText } from '../coap/codes.js';
@@ -26,7 +26,10 @@ export async function prepareSend(ctx: DmContext, reg: ServerRegistration, paths
   const where = `server ${reg.shortServerId}`;
   if (reg.version === '1.0') throw new ClientError('E_CLIENT_SEND', `${where} is registered as LwM2M 1.0, which has no Send`);
   if (format === ContentFormat.LWM2M_CBOR && reg.version !== '1.2') throw new ClientError('E_CLIENT_SEND', `LwM2M CBOR is an LwM2M 1.2 format; ${where} is ${reg.version}`);
-  if ((await reg.account.server.read(23).catch(() => undefined)) === true) throw new ClientError('E_CLIENT_SEND', `${where} is muted (/1/x/23)`);
+  // "If true or the Resource is not present, the LwM2M Client Send command capability is de-activated."
+  const server = reg.account.server;
+  const mute = server.has(23) ? await server.read(23).catch(() => true) : undefined;
+  if (mute !== false) throw new ClientError('E_CLIENT_SEND', `${where} is muted (/1/x/23 ${mute === undefined ? 'absent' : 'true'})`);
   const who = { shortServerId: reg.shortServerId, version: reg.version };
   const time = Math.floor(nowMs / 1000);
   const records: LwM2MRecord[] = [];

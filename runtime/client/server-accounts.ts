@@ -69,6 +69,8 @@ export function instancesFromConfig(configs: readonly ServerConfig[], version: L
     }));
     out.push(new Server.Instance(id, {
       shortServerId: c.shortServerId, lifetime: c.lifetime ?? 86400, notificationStoringWhenDisabledOrOffline: true,
+      // Mute Send absent means muted (its definition): a configured server may be sent to.
+      ...(version === '1.0' ? {} : { muteSend: false }),
       binding: c.binding ?? 'U',
       // The client itself acts on an executed /1/x/8 and /1/x/4 (client.ts), whatever the handlers do.
       registrationUpdateTrigger: () => {},

@@ -34,10 +34,13 @@ test('the values of several paths arrive as time-stamped records, in SenML CBOR 
   }
 });
 
-test('Mute Send (/1/x/23) stops it; bad paths and unknown servers are refused', async () => {
+test('Mute Send (/1/x/23) true or absent stops it; bad paths and unknown servers are refused', async () => {
   const serverInstance = c.tree.instances(1)[0]!;
   serverInstance.write(23, true);
   await assert.rejects(c.send(['/3/0/9']), (e: unknown) => e instanceof ClientError && e.code === 'E_CLIENT_SEND' && /muted/.test(e.message));
+  // Absent is muted too, as the resource's definition says.
+  await serverInstance.applyWrite(new Map([[23, undefined]]));
+  await assert.rejects(c.send(['/3/0/9']), (e: unknown) => e instanceof ClientError && e.code === 'E_CLIENT_SEND' && /absent/.test(e.message));
   serverInstance.write(23, false);
   await assert.rejects(c.send(['/3/x']), (e: unknown) => e instanceof ClientError && e.code === 'E_CLIENT_SEND');
   await assert.rejects(c.send(['/3/0/9'], { shortServerId: 99 }), /no server 99/);
