@@ -1,14 +1,16 @@
 /**
  * Notification storing (/1/x/6) end to end over real UDP: our server observes a client through
  * a relay whose link is cut (the server goes away) and restored (it comes back). With storing
- * on, what changed meanwhile arrives afterwards, in order, on the same observation; with it off,
- * nothing of the outage arrives.
+ * on, what changed meanwhile arrives afterwards, in order, on the same observation, and a Send
+ * made meanwhile after it; with it off, nothing of the outage arrives.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { BasicDevice, LwM2MClient } from '../../runtime/client/index.js';
 import type { LwM2MNode } from '../../runtime/model/node.js';
-import { LwM2MServer } from '../../runtime/server/index.js';
+import type { LwM2MRecord } from '../../runtime/model/record.js';
+import { LwM2MServer, type Registration } from '../../runtime/server/index.js';
 import { UdpRelay } from './fixtures/udp-relay.js';
 
 let server: LwM2MServer;
@@ -79,11 +81,19 @@ test('storing on: notifications of an outage arrive in order once the server is 
   device.batteryLevel.set(53);
   await turn();
   device.batteryLevel.set(54);
+  // A Send meanwhile is stored too, with the value of its moment, and goes after the notifications.
+  assert.deepEqual(await client.send(['/3/0/9'], { format: 110 }), { delivered: [], stored: [1] });
+  const sent = once(server, 'send') as Promise<[Registration, readonly LwM2MRecord[]]>;
+  let sendAfter = -1;
+  void sent.then(() => { sendAfter = c.values.length; });
   const updated = client.next('updated');
   relay.restore();
   await updated;
   await c.until(54);
   assert.deepEqual(c.values, [50, 51, 52, 53, 54]);
+  const [, records] = await sent;
+  assert.deepEqual(records.map((r) => r.value), [54]);
+  assert.equal(sendAfter, 5, 'the Send went after the stored notifications');
   assert.equal(registrations.length, 1, 'no new Register: the observation lived through the outage');
   assert.ok(relay.dropped > 0);
 });
