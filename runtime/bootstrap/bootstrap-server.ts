@@ -143,6 +143,8 @@ export class BootstrapServer extends EventEmitter<BootstrapEvents> {
     this.#last.set(ep, { peer: req.peer, format });
     this.emit('request', ep, req.peer);
     if (!this.#running.has(ep)) {
+      // Marked now, not when the run starts: a second request in the same turn starts nothing.
+      this.#running.add(ep);
       // After the 2.04: the configuration goes out from this socket once the answer is sent.
       setImmediate(() => void this.#run(ep, req.peer, config, format).catch(() => {}));
     }
