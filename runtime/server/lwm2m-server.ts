@@ -17,7 +17,7 @@ import type { LwM2MNode } from '../model/node.js';
 import type { LwM2MRecord } from '../model/record.js';
 import { MemoryObservationStore, type ObservationStore, type StoredObservation } from './observation-store.js';
 import { ServerObservations } from './server-observations.js';
-import { handleRegistration } from './registration-interface.js';
+import { handleRegistration, type RegistrationContext } from './registration-interface.js';
 import { handleSend } from './send-interface.js';
 import type { Registration } from './registration.js';
 import { QueueMode } from './queue-mode.js';
@@ -96,6 +96,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #queue: QueueMode;
   readonly #observations: ServerObservations;
+  readonly #registrationContext: RegistrationContext;
 
   constructor(options: LwM2MServerOptions = {}) {
     super();
@@ -119,6 +120,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
       store: this.observationStore, registrations: this.store, log: this.#log,
       resume: (r, o) => this.client(r.endpoint).resumeObservation(r, o),
     });
+    this.#registrationContext = this.#makeRegistrationContext();
   }
 
   async start(): Promise<void> {
@@ -167,8 +169,9 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
     });
   }
 
-  async #onRequest(req: IncomingRequest): Promise<OutgoingResponse> {
-    const answer = await handleRegistration(req, {
+  /** Built once: a context object (and its closures) per request cost a Register more than its store update. */
+  #makeRegistrationContext(): RegistrationContext {
+    return {
       store: this.store,
       now: this.#now,
       log: this.#log,
@@ -176,7 +179,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
       ...(this.#options.lwm2mVersions ? { lwm2mVersions: this.#options.lwm2mVersions } : {}),
       events: {
         registered: (r, replaced) => {
-          this.#log.info({ endpoint: r.endpoint, id: r.id, lifetime: r.lifetime, lwm2m: r.lwm2mVersion, binding: r.binding, objects: r.objects.objects.map((o) => `/${o.id}@${o.version}`) }, 'registered');
+          if (this.#log !== silentLogger) this.#log.info({ endpoint: r.endpoint, id: r.id, lifetime: r.lifetime, lwm2m: r.lwm2mVersion, binding: r.binding, objects: r.objects.objects.map((o) => `/${o.id}@${o.version}`) }, 'registered');
           this.#emit('registered', r, replaced);
           // A new Register starts afresh: the old registration's observations end with it.
           if (replaced !== undefined) this.#dropObservations(replaced);
@@ -194,7 +197,11 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
           this.#emit('deregistered', r);
         },
       },
-    });
+    };
+  }
+
+  async #onRequest(req: IncomingRequest): Promise<OutgoingResponse> {
+    const answer = await handleRegistration(req, this.#registrationContext);
     if (answer) return answer;
     const sent = await handleSend(req, {
       store: this.store,
