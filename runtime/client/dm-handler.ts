@@ -15,7 +15,7 @@ import type { PeerAddress } from '../transport/datagram-transport.js';
 import { DmFailure, type DmContext, type Requester } from './dm-context.js';
 import { create, execute, remove } from './dm-lifecycle.js';
 import { compositeRequest, discover, read, readComposite, renderComposite } from './dm-read.js';
-import { write, writeAttributes, writeComposite } from './dm-write.js';
+import { observationAttributes, write, writeAttributes, writeComposite } from './dm-write.js';
 import { HIDDEN_OBJECTS } from './register-payload.js';
 
 const REFUSAL: Readonly<Record<RefusedError['status'], number>> = { '4.00': C.BadRequest, '4.01': C.Unauthorized, '4.03': C.Forbidden, '4.05': C.MethodNotAllowed };
@@ -69,9 +69,11 @@ async function dispatch(ctx: DmContext, who: Requester, req: IncomingRequest): P
     case 'GET': {
       if (req.accept === ContentFormat.LINK) return discover(ctx, who, path);
       const res = await read(ctx, who, path, req.accept);
-      // Observe: the Read is the first notification; later ones follow the attributes.
+      // Observe: the Read is the first notification; later ones follow the attributes: those
+      // of the request in 1.2 (Observation Attributes, 4.00 when invalid), else the attached ones.
       if (req.observeRequested && ctx.observations !== undefined && res.code === C.Content) {
-        void ctx.observations.add(who, path, req.accept, req.acceptObserve());
+        const own = who.version === '1.2' && req.query.length > 0 ? observationAttributes(ctx, who, path, req.query) : undefined;
+        void ctx.observations.add(who, path, req.accept, req.acceptObserve(), own);
       }
       return res;
     }

@@ -15,7 +15,7 @@ import { DmFailure, requireRight, type DmContext, type Requester } from './dm-co
 import { Right } from './access-control.js';
 import { requireInstance, requireResourceOf } from './dm-read.js';
 import { HIDDEN_OBJECTS } from './register-payload.js';
-import { AttributeError, mergeAttributes, parseAttributeQuery } from './write-attributes.js';
+import { AttributeError, mergeAttributes, parseAttributeQuery, type AttributeSet } from './write-attributes.js';
 
 export function isWritable(r: ResourceDescriptor): boolean {
   return r.operations === 'W' || r.operations === 'RW';
@@ -108,6 +108,22 @@ export async function writeAttributes(ctx: DmContext, who: Requester, path: LwM2
     throw e;
   }
   return { code: C.Changed };
+}
+
+/**
+ * Observation Attributes (LwM2M 1.2): the query of an Observe, checked as Write-Attributes checks
+ * its own (4.00 when invalid), for that observation only; nothing is stored.
+ */
+export function observationAttributes(ctx: DmContext, who: Requester, path: LwM2MPath, query: readonly string[]): AttributeSet {
+  const level = pathLevel(path);
+  const inst = level === 'object' ? undefined : ctx.tree.instance(path.objectId, path.instanceId!);
+  const resource = inst === undefined || level === 'instance' ? undefined : findResource(inst.descriptor, path.resourceId!);
+  try {
+    return mergeAttributes({}, parseAttributeQuery(query, { level, ...(resource === undefined ? {} : { resource }) }, who.version));
+  } catch (e) {
+    if (e instanceof AttributeError) throw new DmFailure(C.BadRequest, `Observation Attributes: ${e.message}`);
+    throw e;
+  }
 }
 
 /**

@@ -18,7 +18,7 @@ import type { Requester } from './dm-context.js';
 import { changeMatters, effectiveAttributes, type EffectiveAttributes } from './notification-attributes.js';
 import type { ObjectTree } from './object-tree.js';
 import type { StoredReports } from './stored-reports.js';
-import type { AttributeStore } from './write-attributes.js';
+import { AttributeStore, type AttributeSet } from './write-attributes.js';
 
 /** What the Server instance (/1) of a server says about reporting: the same object until it changes. */
 export interface ServerPolicy {
@@ -54,6 +54,8 @@ interface Entry {
   readonly single: LwM2MPath | undefined;
   readonly render: () => Promise<OutgoingResponse>;
   readonly obs: ServerObservation;
+  /** LwM2M 1.2 Observation Attributes given with the Observe: they replace the attached ones (at ssid 0 of their own store). */
+  readonly own: AttributeStore | undefined;
   lastSentAt: number;
   /** The last evaluation of the reporting criteria (epmin counts from it). */
   lastEvalAt: number;
@@ -83,9 +85,17 @@ export class Observations {
     return this.#entries.size;
   }
 
-  /** Starts reporting after the first response (the Read that accepted the observation) went out. */
-  add(who: Requester, path: LwM2MPath, accept: number | undefined, obs: ServerObservation): Promise<void> {
-    return this.#add(who, [path], path, () => this.ctx.render(who, path, accept), obs);
+  /**
+   * Starts reporting after the first response (the Read that accepted the observation) went out.
+   * `own`: Observation Attributes of the request (1.2), used instead of those attached to the path.
+   */
+  add(who: Requester, path: LwM2MPath, accept: number | undefined, obs: ServerObservation, own?: AttributeSet): Promise<void> {
+    let store: AttributeStore | undefined;
+    if (own !== undefined) {
+      store = new AttributeStore();
+      store.set(0, formatPath(path), own);
+    }
+    return this.#add(who, [path], path, () => this.ctx.render(who, path, accept), obs, store);
   }
 
   /**
@@ -94,16 +104,16 @@ export class Observations {
    * attributes; gt/lt/st/edge do not apply.
    */
   addComposite(who: Requester, paths: readonly LwM2MPath[], render: () => Promise<OutgoingResponse>, obs: ServerObservation): Promise<void> {
-    return this.#add(who, paths, undefined, render, obs);
+    return this.#add(who, paths, undefined, render, obs, undefined);
   }
 
-  async #add(who: Requester, paths: readonly LwM2MPath[], single: LwM2MPath | undefined, render: () => Promise<OutgoingResponse>, obs: ServerObservation): Promise<void> {
+  async #add(who: Requester, paths: readonly LwM2MPath[], single: LwM2MPath | undefined, render: () => Promise<OutgoingResponse>, obs: ServerObservation, own: AttributeStore | undefined): Promise<void> {
     // An unacknowledged notification means the server may be offline: the observation stays.
     obs.keepOnTimeout = true;
     const first = single === undefined ? undefined : await this.#number(single);
     const now = this.ctx.clock.now();
     const e: Entry = {
-      who, paths, single, render, obs, lastSentAt: now, lastEvalAt: now, lastNumber: first, lastSeen: first,
+      who, paths, single, render, obs, own, lastSentAt: now, lastEvalAt: now, lastNumber: first, lastSeen: first,
       deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, evalTimer: undefined, again: false, busy: false, unsubscribe: [], cached: undefined,
     };
     this.#entries.add(e);
@@ -273,7 +283,9 @@ export class Observations {
     const generation = this.ctx.attributes.generation;
     const c = e.cached;
     if (c !== undefined && c.generation === generation && c.policy === policy) return c.attrs;
-    const attrs = effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.single ?? e.paths[0]!, policy);
+    const attrs = e.own !== undefined
+      ? effectiveAttributes(e.own, 0, e.single ?? e.paths[0]!, policy)
+      : effectiveAttributes(this.ctx.attributes, e.who.shortServerId, e.single ?? e.paths[0]!, policy);
     e.cached = { generation, policy, attrs };
     return attrs;
   }
