@@ -80,7 +80,8 @@ export interface ServerEvents {
   /**
    * Every notification of an observation of this server, decoded: those made in this process
    * (their observe() listener gets them too) and those taken up again from the observation
-   * store after a restart. `path` is the observed path as formatPath writes it ("/3/0/9").
+   * store after a restart. `path` is the observed path as formatPath writes it ("/3/0/9"); an
+   * Observe-Composite notification fires once per path it carries.
    */
   notification: [endpoint: string, path: string, node: LwM2MNode, observation: StoredObservation];
 }
@@ -165,7 +166,7 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
   client(endpoint: string): RemoteClient {
     return new RemoteClient(endpoint, {
       coap: this.#endpoint(), store: this.store, registry: this.registry, timeoutMs: this.#options.requestTimeoutMs ?? 30_000, queue: this.#queue,
-      observations: this.#observations, notify: (o, node) => this.#emit('notification', o.endpoint, o.paths[0] ?? '/', node, o),
+      observations: this.#observations, notify: (o, path, node) => this.#emit('notification', o.endpoint, path, node, o),
     });
   }
 

@@ -43,8 +43,8 @@ export interface RemoteContext {
   readonly queue: QueueMode;
   /** The server's observations: the store and the handles this process holds. */
   readonly observations: ServerObservations;
-  /** Every notification decoded, for the server's `notification` event. */
-  readonly notify: (observation: StoredObservation, node: LwM2MNode) => void;
+  /** Every notification decoded, for the server's `notification` event (per path of a composite one). */
+  readonly notify: (observation: StoredObservation, path: string, node: LwM2MNode) => void;
 }
 
 export type AnyAttributes = Attributes & NumericAttributes & BooleanAttributes;
@@ -224,6 +224,10 @@ export class RemoteClient {
 
   /** @internal Listens on a stored observation again in this process (ServerObservations, after a restart). */
   resumeObservation(r: Registration, o: StoredObservation): ClientObservation {
+    if (o.composite) {
+      const ps = o.paths.map((x) => toPath(x));
+      return this.ctx.coap.resumeObservation(r.address, tokenBytes(o.token), { ...this.compositeInit(r, ps, o.format), timeoutMs: this.ctx.timeoutMs }, this.compositeHandler(r, ps, o.format, () => o, undefined));
+    }
     const p = toPath(o.paths[0] ?? '/');
     const init: RequestInit = { method: 'GET', path: pathOf(r, p), accept: o.format, timeoutMs: this.ctx.timeoutMs };
     return this.ctx.coap.resumeObservation(r.address, tokenBytes(o.token), init, this.notificationHandler(r, p, () => o, undefined));
@@ -249,7 +253,7 @@ export class RemoteClient {
       } catch {
         // The application's listener failing is its own business.
       }
-      if (o !== undefined) this.ctx.notify(o, node);
+      if (o !== undefined) this.ctx.notify(o, o.paths[0]!, node);
     };
   }
 
@@ -268,19 +272,93 @@ export class RemoteClient {
     const body = accept === ContentFormat.SENML_JSON || accept === ContentFormat.SENML_CBOR ? accept : senml;
     const res = await this.send(r, { method: 'FETCH', path: rootOf(r), contentFormat: body, accept, payload: encodeCompositeRequest(body, ps) });
     expectCode(res, 0x45, 'Read-Composite', ps.map(formatPath).join(','));
-    let records: LwM2MRecord[];
+    return this.compositeValues(r, ps, res, accept, 'Read-Composite');
+  }
+
+  /**
+   * Observe-Composite (LwM2M 1.1+): one observation of several paths, FETCH with Observe on the
+   * client's root. The listener gets each notification split per path as readComposite returns
+   * it, the first composite Read's too; the server's `notification` event fires once per path.
+   */
+  async observeComposite(paths: readonly CompositePath[], listener: (values: Map<string, LwM2MNode>) => void, options: { format?: number } = {}): Promise<ClientObservationHandle> {
+    const ps = paths.map(compositePath);
+    if (ps.length === 0) throw new ServerError('E_ARGUMENT', 'Observe-Composite needs at least one path');
+    const r = await this.registration();
+    const accept = options.format ?? this.compositeFormatOf(r, 'Observe-Composite');
+    let stored: StoredObservation | undefined;
+    const onNotification = this.compositeHandler(r, ps, accept, () => stored, listener);
+    const target = await this.awake(r);
+    let obs;
+    try {
+      obs = await this.ctx.coap.observe(target.address, { ...this.compositeInit(r, ps, accept), timeoutMs: this.ctx.timeoutMs }, onNotification);
+    } catch (e) {
+      throw unreachable(e, this.endpoint, 'Observe-Composite', ps[0]!);
+    }
+    if (obs.response) {
+      expectCode(obs.response, 0x45, 'Observe-Composite', ps.map(formatPath).join(','));
+      listener(this.compositeValues(r, ps, obs.response, accept, 'Observe-Composite'));
+    }
+    if (obs.active) {
+      const o: StoredObservation = { token: tokenHex(obs.token), registrationId: r.id, endpoint: this.endpoint, paths: ps.map(formatPath), composite: true, format: accept, createdAt: Date.now() };
+      try {
+        await this.ctx.observations.track(o, obs);
+      } catch (e) {
+        await this.ctx.observations.cancel(o.token, r).catch(() => undefined);
+        throw e;
+      }
+      stored = o;
+    }
+    return {
+      cancel: async () => {
+        if (stored !== undefined) await this.ctx.observations.cancel(stored.token, r);
+        else if (obs.active) await obs.cancel().catch(() => undefined);
+      },
+    };
+  }
+
+  /** The FETCH of a Read-/Observe-Composite: the body in SenML, as Accept when it is SenML. */
+  private compositeInit(r: Registration, ps: readonly LwM2MPath[], accept: number): RequestInit {
+    const body = accept === ContentFormat.SENML_JSON || accept === ContentFormat.SENML_CBOR ? accept : this.compositeFormatOf(r, 'Observe-Composite');
+    return { method: 'FETCH', path: rootOf(r), contentFormat: body, accept, payload: encodeCompositeRequest(body, ps) };
+  }
+
+  /** A composite answer's records split back per requested path ("/3/0/9" keys); absent paths have no entry. */
+  private compositeValues(r: Registration, ps: readonly LwM2MPath[], res: CoapResponse, accept: number, operation: string): Map<string, LwM2MNode> {
     const out = new Map<string, LwM2MNode>();
     try {
-      records = decodeRecords(res.contentFormat ?? accept, res.payload, { resolve: this.resolver(r) });
+      const records = decodeRecords(res.contentFormat ?? accept, res.payload, { resolve: this.resolver(r) });
       for (const p of ps) {
         const under = records.filter((rec) => isPathPrefix(p, rec.path));
         if (under.length > 0) out.set(formatPath(p), recordsToNode(p, under, this.resolver(r)));
       }
     } catch (e) {
-      if (e instanceof CodecError || e instanceof ModelError) throw new ServerError('E_CLIENT_PAYLOAD', `Read-Composite on ${this.endpoint}: ${e.message}`);
+      if (e instanceof CodecError || e instanceof ModelError) throw new ServerError('E_CLIENT_PAYLOAD', `${operation} on ${this.endpoint}: ${e.message}`);
       throw e;
     }
     return out;
+  }
+
+  private compositeHandler(r: Registration, ps: readonly LwM2MPath[], accept: number, stored: () => StoredObservation | undefined, listener: ((values: Map<string, LwM2MNode>) => void) | undefined): (res: CoapResponse) => void {
+    return (res) => {
+      const o = stored();
+      if (res.code >> 5 !== 2) {
+        if (o !== undefined) this.ctx.observations.ended(o.token);
+        return;
+      }
+      if (res.code !== 0x45) return;
+      let values: Map<string, LwM2MNode>;
+      try {
+        values = this.compositeValues(r, ps, res, accept, 'Observe-Composite');
+      } catch {
+        return; // A notification that does not decode is dropped; the next one may.
+      }
+      try {
+        listener?.(values);
+      } catch {
+        // The application's listener failing is its own business.
+      }
+      if (o !== undefined) for (const [path, node] of values) this.ctx.notify(o, path, node);
+    };
   }
 
   /**
