@@ -6,6 +6,7 @@
 import { formatPath, pathFromIds, pathIds, scanIds, type LwM2MPath } from '../model/path.js';
 import type { LwM2MRecord } from '../model/record.js';
 import { ModelError } from '../model/model-error.js';
+import type { ObjectDescriptor } from '../../registry/descriptor.js';
 import { CodecError } from './codec-error.js';
 import { base64Decode } from './text-bytes.js';
 import { checkForEncode, resolveResource, type CodecOptions, type Resolved } from './codec-options.js';
@@ -46,19 +47,39 @@ export function senmlIn(offset: number): SenmlIn {
   return { bn: undefined, bt: undefined, n: undefined, t: undefined, field: undefined, value: undefined, offset, ids: [0, 0, 0, 0], idCount: 0, idSlash: false };
 }
 
-/** Descriptors looked up once per (object, resource) in one encode or decode: packs repeat them. */
+/** Resolved (object, resource) pairs per descriptor, shared by every encode and decode: descriptors are immutable. */
+const resolvedByDescriptor = new WeakMap<ObjectDescriptor, Map<number, Resolved>>();
+
+/**
+ * Descriptors of the records of one encode or decode: the resolver is asked once per run of
+ * records of one object (it may answer per peer, so nothing it says is kept across calls);
+ * the resource lookups below it are kept per descriptor.
+ */
 class ResourceCache {
   private key = -1;
   private last: Resolved | undefined;
-  private readonly seen = new Map<number, Resolved>();
+  private objectId = -1;
+  private obj: ObjectDescriptor | undefined;
+  private byResource: Map<number, Resolved> | undefined;
   constructor(private readonly opts: CodecOptions) {}
   get(objectId: number, resourceId: number, path: PathRef, offset?: number): Resolved {
     const key = objectId * 65536 + resourceId;
     if (key === this.key) return this.last!;
-    let r = this.seen.get(key);
+    if (objectId !== this.objectId) {
+      const obj = this.opts.resolve(objectId);
+      this.objectId = objectId;
+      this.obj = obj;
+      this.byResource = undefined;
+      if (obj !== undefined) {
+        let m = resolvedByDescriptor.get(obj);
+        if (m === undefined) resolvedByDescriptor.set(obj, (m = new Map()));
+        this.byResource = m;
+      }
+    }
+    let r = this.byResource?.get(resourceId);
     if (r === undefined) {
-      r = resolveResource(this.opts, objectId, resourceId, path, offset);
-      this.seen.set(key, r);
+      r = resolveResource(this.opts, objectId, resourceId, path, offset); // throws the typed error for an unknown one
+      if (r.obj === this.obj) this.byResource?.set(resourceId, r);
     }
     this.key = key;
     this.last = r;
