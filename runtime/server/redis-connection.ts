@@ -61,10 +61,17 @@ export async function connectRedis(url: string, options: { onError?: (error: Err
   const { createClient } = await import('redis');
   // While the connection is down a command fails at once instead of waiting in a queue: a
   // client's request is then answered (5.00) rather than left to time out.
-  const client = createClient({ url, disableOfflineQueue: true });
+  let connected = false;
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    // A first connection that fails is an error for the caller; after it, reconnect with back-off.
+    socket: { reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** Math.min(retries, 6), 2000) : cause) },
+  });
   // node-redis reconnects by itself; without a listener an 'error' event would end the process.
   client.on('error', (e: Error) => options.onError?.(e));
   await client.connect();
+  connected = true;
   return {
     sendCommand: (args) => client.sendCommand(args),
     close: async () => {

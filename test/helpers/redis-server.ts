@@ -11,6 +11,10 @@ export interface TestRedis {
   readonly port: number;
   /** A connection for the test's own commands; closed by stop(). */
   readonly redis: RedisCommander;
+  /** Stops redis-server only (the data goes with it), keeping the port for `restart`. */
+  kill(): Promise<void>;
+  /** Starts an empty redis-server again on the same port. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,13 +69,24 @@ export async function startRedis(): Promise<TestRedis> {
     }
     const url = `redis://127.0.0.1:${port}`;
     const redis = await connectRedis(url);
+    let running: ChildProcess | undefined = child;
+    const kill = async (): Promise<void> => {
+      const c = running;
+      running = undefined;
+      if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise((ok) => c.once('exit', ok));
+      c.kill('SIGTERM');
+      await gone;
+    };
     return {
-      url, port, redis,
+      url, port, redis, kill,
+      restart: async () => {
+        await kill();
+        running = await startOn(port);
+      },
       stop: async () => {
         await redis.close();
-        const gone = new Promise((ok) => child.once('exit', ok));
-        child.kill('SIGTERM');
-        await gone;
+        await kill();
       },
     };
   }

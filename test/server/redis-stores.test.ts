@@ -118,7 +118,7 @@ test('tagged JSON keeps bytes, Buffers, bigints beyond 2^64, dates and maps; pla
   assert.equal(back.nothing, null);
 });
 
-test('a server whose Redis is gone answers a Register with 5.00 at once and keeps running', { timeout: 20_000 }, async () => {
+test('a server whose Redis is gone answers a Register with 5.00 at once, keeps running, and registers again once Redis is back', { timeout: 20_000 }, async () => {
   const own = await startRedis();
   const conn = await connectRedis(own.url);
   const server = new LwM2MServer({ port: 0, store: new RedisRegistrationStore(conn, { prefix: 'down:' }), observationStore: new RedisObservationStore(conn, { prefix: 'down:' }) });
@@ -127,14 +127,24 @@ test('a server whose Redis is gone answers a Register with 5.00 at once and keep
   const register = () => device.request(server.address(), { method: 'POST', path: ['rd'], query: ['ep=down-dev', 'lt=60'], contentFormat: 40, payload: '</3/0>', timeoutMs: 5000 });
   try {
     assert.equal((await register()).code, 0x41);
-    await own.stop();
+    await own.kill();
     assert.equal((await register()).code, 0xa0);
     assert.equal((await register()).code, 0xa0);
     // Still serving: a request outside the registration interface gets its 4.04.
     assert.equal((await device.request(server.address(), { method: 'GET', path: ['nothing'], timeoutMs: 5000 })).code, 0x84);
+    // The connection comes back by itself (with back-off): Register until it does.
+    await own.restart();
+    let code = 0;
+    for (let i = 0; i < 100 && code !== 0x41; i++) {
+      code = (await register()).code;
+      if (code !== 0x41) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(code, 0x41);
+    assert.equal((await server.store.byEndpoint('down-dev'))?.endpoint, 'down-dev');
   } finally {
     await device.close();
     await server.stop();
     await conn.close();
+    await own.stop();
   }
 });
