@@ -227,6 +227,7 @@ export class BootstrapSession {
   /** Builds the staged instances; throws (ModelError) when one lacks a mandatory value. */
   #prepare(): ObjectInstance[] {
     const out: ObjectInstance[] = [];
+    const now = new Date();
     for (const [key, values] of this.#staged) {
       if (values === null) continue;
       const [o, i] = key.slice(1).split('/').map(Number) as [number, number];
@@ -236,6 +237,8 @@ export class BootstrapSession {
         const v = values.get(r.id);
         // Execute resources (Registration Update Trigger, Disable...) get handlers: the client acts on them itself.
         if (r.operations === 'E') byIdentifier[r.identifier] = () => {};
+        // Last Bootstrapped (/1/x/12, 1.1+): this Server instance was written by the bootstrap finishing now.
+        else if (o === 1 && r.id === 12 && r.type === 'time') byIdentifier[r.identifier] = now;
         else if (v !== undefined) byIdentifier[r.identifier] = v;
       }
       const ctor = this.tree.object(o)?.ctor ?? (o === 1 ? serverObjectFor(this.version).Instance : o === 2 ? LwM2MAccessControl.Instance : undefined);

@@ -81,6 +81,8 @@ async function discoverAndRead(version: Lwm2mVersion) {
     const [reg] = await registered;
     assert.equal(reg.lifetime, 60);
     assert.equal(await dm.client(`bs-ops-${version}`).object(Device).instance(0).manufacturer.read(), 'Ops');
+    const lastBootstrapped = await client.tree.instances(1)[0]!.read(12).catch(() => undefined);
+    assert.equal(lastBootstrapped instanceof Date, version !== '1.0', 'Last Bootstrapped (/1/x/12) from 1.1');
     return { seen, bsUri, dmUri };
   } finally {
     await client.stop();
