@@ -41,6 +41,13 @@ export function readCertificates(src: CertificateSource | readonly CertificateSo
   return out;
 }
 
+/** The DER of the first certificate of PEM text or DER. */
+export function certificateDer(src: CertificateSource): Uint8Array {
+  const c = readCertificates(src)[0];
+  if (c === undefined) throw new DtlsError('E_DTLS_CONFIG', 'no certificate found');
+  return new Uint8Array(c.raw);
+}
+
 export function loadX509(creds: X509Credentials): LoadedX509 {
   const chain = readCertificates(creds.certificateChain);
   const roots = readCertificates(creds.trustedRoots);
