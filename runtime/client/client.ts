@@ -250,8 +250,14 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       endpoint = this.#endpoint = new CoapEndpoint({ transport, ...coap });
     } else {
       const udp = await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: 0 });
-      // The key of the server a handshake goes to: found by the address its registration resolved (or the bootstrap server's).
-      const dtls = createDtlsClient(udp, { psk: (peer) => this.#registrations.find((r) => r.account.secure && r.peer !== undefined && peerKey(r.peer) === peerKey(peer))?.account.psk ?? this.#bootstrap?.pskFor(peer) });
+      // The credentials (/0/x/2..5, 15, 16) of the server a handshake goes to: found by the address its registration resolved (or the bootstrap server's PSK).
+      const dtls = createDtlsClient(udp, {
+        credentials: (peer) => {
+          const account = this.#registrations.find((r) => r.account.secure && r.peer !== undefined && peerKey(r.peer) === peerKey(peer))?.account.dtls;
+          const psk = account === undefined ? this.#bootstrap?.pskFor(peer) : undefined;
+          return account ?? (psk === undefined ? undefined : { psk });
+        },
+      });
       endpoint = this.#secureEndpoint = new CoapEndpoint({ transport: dtls, ...coap });
     }
     endpoint.onRequest(this.#router(secure));
