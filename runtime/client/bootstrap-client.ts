@@ -32,6 +32,8 @@ export interface BootstrapAccount {
   readonly psk: PskConfig | undefined;
   /** Client Hold Off Time (/0/x/11), seconds; 0 when absent. */
   readonly holdOffS: number;
+  /** Bootstrap-Server Account Timeout (/0/x/12), seconds after a finished bootstrap; 0 (never) when absent. */
+  readonly accountTimeoutS: number;
 }
 
 async function value(i: ObjectInstance, id: number): Promise<unknown> {
@@ -51,8 +53,9 @@ export async function readBootstrapAccount(instance: ObjectInstance): Promise<Bo
     }
     psk = { identity: new TextDecoder().decode(identity), key };
   }
-  const holdOff = await value(instance, 11);
-  return { instance, uri, host, port, secure, psk, holdOffS: typeof holdOff === 'number' && holdOff > 0 ? holdOff : 0 };
+  const [holdOff, timeout] = [await value(instance, 11), await value(instance, 12)];
+  const seconds = (v: unknown): number => (typeof v === 'number' && v > 0 ? v : 0);
+  return { instance, uri, host, port, secure, psk, holdOffS: seconds(holdOff), accountTimeoutS: seconds(timeout) };
 }
 
 /** What a bootstrap runner needs from its client. */
@@ -83,6 +86,9 @@ export class BootstrapClient {
   /** Woken by an applied Finish or by stop(). */
   #wake: ((w: Wake) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Purges the account once the Bootstrap-Server Account Timeout has run out. */
+  #purgeTimer: NodeJS.Timeout | undefined;
+  #purged = false;
 
   constructor(
     private readonly host: BootstrapHost,
@@ -104,7 +110,7 @@ export class BootstrapClient {
 
   /** Whether a request on the plain (secure = false) or DTLS socket comes from this bootstrap server. */
   isPeer(peer: PeerAddress, secure: boolean): boolean {
-    return secure === this.account.secure && this.#peer !== undefined && peerKey(peer) === peerKey(this.#peer);
+    return !this.#purged && secure === this.account.secure && this.#peer !== undefined && peerKey(peer) === peerKey(this.#peer);
   }
 
   /** The PSK for a DTLS handshake with `peer`, when it is this bootstrap server. */
@@ -135,14 +141,21 @@ export class BootstrapClient {
     return this.#running;
   }
 
+  /** Whether the account was purged (/0/x/12): the client has no bootstrap server any more. */
+  get purged(): boolean {
+    return this.#purged;
+  }
+
   stop(): void {
     this.#stopped = true;
     this.#session?.close();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#purgeTimer !== undefined) clearTimeout(this.#purgeTimer);
     this.#wake?.('stopped');
   }
 
   async #run(): Promise<void> {
+    if (this.#purged) throw new ClientError('E_CLIENT_CONFIG', 'bootstrap: the bootstrap account was purged (Bootstrap-Server Account Timeout)');
     const holdOffMs = this.account.holdOffS * 1000;
     if (holdOffMs > 0) {
       this.host.log.debug({ holdOffS: this.account.holdOffS }, 'bootstrap hold-off');
@@ -207,10 +220,26 @@ export class BootstrapClient {
     void session.finished.then(() => {
       this.host.log.info({}, 'bootstrap finished');
       this.#wake?.('finished');
+      this.#armPurge();
       // After the Finish's 2.04 is sent: the client then re-registers.
       setImmediate(() => this.host.bootstrapped());
     });
     return session;
+  }
+
+  /** Bootstrap-Server Account Timeout: counted from the last finished bootstrap, then the account goes. */
+  #armPurge(): void {
+    const s = this.account.accountTimeoutS;
+    if (s <= 0 || this.#stopped) return;
+    if (this.#purgeTimer !== undefined) clearTimeout(this.#purgeTimer);
+    this.#purgeTimer = setTimeout(() => {
+      this.#purgeTimer = undefined;
+      this.#purged = true;
+      this.#stopped = true;
+      this.#session?.close();
+      this.host.tree.remove(0, this.account.instance.id);
+      this.host.log.info({ uri: this.account.uri, afterS: s }, 'bootstrap account purged (Bootstrap-Server Account Timeout)');
+    }, Math.min(s * 1000, 2 ** 31 - 1));
   }
 
   #sleep(ms: number): Promise<Wake> {

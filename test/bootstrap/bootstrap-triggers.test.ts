@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { Device } from '../../registry/index.js';
+import { Device, LwM2MSecurity_v1_1 } from '../../registry/index.js';
 import { BootstrapServer, parseBootstrapConfig } from '../../runtime/bootstrap/index.js';
 import { BasicDevice, LwM2MClient } from '../../runtime/client/index.js';
 import { LwM2MServer } from '../../runtime/server/index.js';
@@ -132,6 +132,40 @@ test('every registration failed for good: the client falls back to its bootstrap
     await asked;
     assert.equal((await registered).shortServerId, 5);
     assert.deepEqual(client.status().map((s) => [s.shortServerId, s.state]), [[5, 'registered']]);
+  } finally {
+    await client.stop();
+    await Promise.all([bs.stop(), dm.stop()]);
+  }
+});
+
+test('Bootstrap-Server Account Timeout (/0/x/12): the account is purged that long after the bootstrap, and the server is a stranger afterwards', async () => {
+  const dm = new LwM2MServer({ port: 0 });
+  await dm.start();
+  const bs = new BootstrapServer({ port: 0, config: parseBootstrapConfig({ default: { servers: [{ shortServerId: 1, uri: `coap://127.0.0.1:${dm.address().port}` }] } }) });
+  await bs.start();
+  const account = new LwM2MSecurity_v1_1.Instance(0, {
+    lwm2mServerUri: `coap://127.0.0.1:${bs.address().port}`, bootstrapServer: true, securityMode: 3,
+    publicKeyOrIdentity: new Uint8Array(), serverPublicKey: new Uint8Array(), secretKey: new Uint8Array(), bootstrapServerAccountTimeout: 1,
+  });
+  const client = new LwM2MClient({ endpoint: 'purge', objects: [new BasicDevice({}), account] });
+  try {
+    const registered = client.next('registered');
+    await client.start();
+    await registered;
+    assert.equal(client.tree.instance(0, 0), account, 'kept while the timeout runs');
+    // Removing an instance makes an Update; the client is registered again once it is answered.
+    const updated = client.next('updated');
+    await new Promise<void>((resolve) => {
+      const off = client.tree.onStructureChange(() => {
+        if (client.tree.instance(0, 0) === undefined) {
+          off();
+          resolve();
+        }
+      });
+    });
+    await assert.rejects(bs.bootstrap('purge', client.address()), { code: 'E_BS_REFUSED', coapCode: '4.01' });
+    await updated;
+    assert.deepEqual(client.status().map((s) => [s.shortServerId, s.state]), [[1, 'registered']]);
   } finally {
     await client.stop();
     await Promise.all([bs.stop(), dm.stop()]);
