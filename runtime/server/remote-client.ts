@@ -16,7 +16,7 @@ import type { Registry } from '../../registry/create-registry.js';
 import { ModelError } from '../model/model-error.js';
 import { objectNode, type LwM2MNode } from '../model/node.js';
 import { nodeToRecords, recordsToNode } from '../model/node-records.js';
-import { objectResolver, type ObjectResolver } from '../model/object-resolver.js';
+import type { ObjectResolver } from '../model/object-resolver.js';
 import { brokenAttributeRule } from '../model/attribute-rules.js';
 import { formatPath, isPathPrefix, parsePath, pathLevel, type LwM2MPath } from '../model/path.js';
 import type { LwM2MRecord } from '../model/record.js';
@@ -30,6 +30,7 @@ import { tokenBytes, tokenHex, type ServerObservations } from './server-observat
 import type { QueueMode } from './queue-mode.js';
 import { CompositeWrite, readValues, remoteObject, type CompositeReadValues, type ReadableHandle } from './remote-handles.js';
 import type { Registration } from './registration.js';
+import { planOf } from './registration-plan.js';
 import type { RegistrationStore } from './registration-store.js';
 import { ServerError } from './server-error.js';
 
@@ -62,7 +63,6 @@ export interface ClientObservationHandle {
   cancel(): Promise<void>;
 }
 
-const resolvers = new WeakMap<Registration, ObjectResolver>();
 
 export class RemoteClient {
   constructor(
@@ -86,12 +86,17 @@ export class RemoteClient {
   async read(path: string | LwM2MPath, options: { format?: number } = {}): Promise<LwM2MNode> {
     const p = toPath(path);
     const r = await this.registration();
-    return this.withFormats(r, options.format, async (format) => {
-      const res = await this.send(r, { method: 'GET', path: pathOf(r, p), accept: format });
-      if (res.code === 0x86 /* 4.06 */) return undefined;
+    const plan = planOf(r);
+    const coapPath = plan.pathOf(p);
+    // The hot path of a server: one loop, no closure per call.
+    const candidates = options.format === undefined ? plan.candidates : [options.format];
+    for (const format of candidates) {
+      const res = await this.send(r, { method: 'GET', path: coapPath, accept: format, timeoutMs: this.ctx.timeoutMs });
+      if (res.code === 0x86 /* 4.06 */) continue;
       expectCode(res, 0x45, 'Read', p);
       return this.decode(r, p, res);
-    });
+    }
+    throw new ServerError('E_CLIENT_RESPONSE', `${this.endpoint} accepts none of the formats ${candidates.join(', ')}`, '4.06');
   }
 
   /** Write replaces (PUT) by default; `replace: false` is a partial update (POST). `format` overrides the registration's choice. */
@@ -401,24 +406,22 @@ export class RemoteClient {
     return f;
   }
 
-  private async withFormats<T>(r: Registration, forced: number | undefined, attempt: (format: number) => Promise<T | undefined>): Promise<T> {
-    const candidates = forced === undefined ? formatCandidates(r) : [forced];
-    for (const f of candidates) {
-      const out = await attempt(f);
-      if (out !== undefined) return out;
-    }
-    throw new ServerError('E_CLIENT_RESPONSE', `${this.endpoint} accepts none of the formats ${candidates.join(', ')}`, '4.06');
+  private send(r: Registration, init: RequestInit): Promise<CoapResponse> {
+    // A client awake (nearly always) is asked at once, without an async frame per request.
+    if (r.queueMode && !this.ctx.queue.isAwake(this.endpoint)) return this.awake(r).then((target) => this.sendTo(target, init));
+    return this.sendTo(r, init);
   }
 
-  private async send(r: Registration, init: RequestInit): Promise<CoapResponse> {
-    const target = await this.awake(r);
-    try {
-      const res = await this.ctx.coap.request(target.address, { ...init, timeoutMs: this.ctx.timeoutMs });
-      if (target.queueMode) this.ctx.queue.wake(this.endpoint);
-      return res;
-    } catch (e) {
-      throw unreachable(e, this.endpoint, init.method, toPath(`/${[...(init.path ?? [])].join('/')}`));
-    }
+  private sendTo(target: Registration, init: RequestInit): Promise<CoapResponse> {
+    return this.ctx.coap.request(target.address, init.timeoutMs === undefined ? { ...init, timeoutMs: this.ctx.timeoutMs } : init).then(
+      (res) => {
+        if (target.queueMode) this.ctx.queue.wake(this.endpoint);
+        return res;
+      },
+      (e: unknown) => {
+        throw unreachable(e, this.endpoint, init.method, toPath(`/${[...(init.path ?? [])].join('/')}`));
+      },
+    );
   }
 
   /** A queue-mode client that sleeps is waited for; it may come back from elsewhere, or not at all. */
@@ -429,12 +432,7 @@ export class RemoteClient {
   }
 
   private resolver(r: Registration): ObjectResolver {
-    let res = resolvers.get(r);
-    if (res === undefined) {
-      res = objectResolver(this.ctx.registry, new Map(r.objects.objects.map((o) => [o.id, o.version])));
-      resolvers.set(r, res);
-    }
-    return res;
+    return planOf(r).resolver(this.ctx.registry);
   }
 
   private decode(r: Registration, p: LwM2MPath, res: CoapResponse): LwM2MNode {
@@ -493,13 +491,13 @@ function toPath(path: string | LwM2MPath): LwM2MPath {
 }
 
 /** The client's root: "/" or the alternate path it announced. Composite operations go there. */
-function rootOf(r: Registration): string[] {
-  return r.objects.rootPath === '/' ? [] : r.objects.rootPath.split('/').filter((s) => s !== '');
+function rootOf(r: Registration): readonly string[] {
+  return planOf(r).root;
 }
 
 /** The CoAP path of an LwM2M path under the client's alternate path, if it has one. */
 function pathOf(r: Registration, p: LwM2MPath): string[] {
-  return [...rootOf(r), ...formatPath(p).split('/').filter((s) => s !== '')];
+  return planOf(r).pathOf(p);
 }
 
 function expectCode(res: CoapResponse, code: number, operation: string, p: LwM2MPath | string): void {
