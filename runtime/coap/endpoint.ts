@@ -208,9 +208,12 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
    * errors). Bodies larger than a block go block-wise both ways. Rejects with CoapError on
    * timeout, RST, abort or close.
    */
-  async request(peer: PeerAddress, init: RequestInit): Promise<CoapResponse> {
-    const r = await this.requestMessage(peer, init, undefined, undefined, undefined);
-    return this.toResponse(r.message, peer, r.identity, undefined);
+  request(peer: PeerAddress, init: RequestInit): Promise<CoapResponse> {
+    try {
+      return this.requestMessage(peer, init, undefined, undefined, undefined).then((r) => this.toResponse(r.message, peer, r.identity, undefined));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
   }
 
   /**
@@ -291,7 +294,7 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
    * One request with block-wise transfer of its body (Block1) and of the response (Block2).
    * Returns the final message with the reassembled payload.
    */
-  private async requestMessage(
+  private requestMessage(
     peer: PeerAddress, init: RequestInit, extra: CoapOption | undefined, token: Uint8Array | undefined, observation: ClientObservation | undefined,
   ): Promise<ExchangeResult> {
     const code = Method[init.method];
@@ -308,49 +311,56 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     if (body.length > this.maxBodySize) throw new CoapError('E_COAP_TOO_LARGE', `request body of ${body.length} bytes exceeds ${this.maxBodySize}`);
     const confirmable = init.confirmable ?? true;
     const signal = init.signal;
-    let szx = init.blockSize === undefined ? this.szx : szxForSize(init.blockSize);
+    const szx = init.blockSize === undefined ? this.szx : szxForSize(init.blockSize);
     // Early negotiation (RFC 7959 §2.4): ask for smaller response blocks from the start.
     if (init.blockSize !== undefined && (code === Method.GET || code === Method.FETCH)) {
       base.push({ number: O.Block2, value: encodeBlock({ num: 0, more: false, szx }) });
     }
+    // One block out (nearly every LwM2M request): no async frame, the exchange's promise carries on.
+    const sent = body.length <= blockSize(szx)
+      ? this.exchange(peer, pk, { code, options: base, payload: body, confirmable, deadlineAt, signal, token, observation })
+      : this.sendBlock1(peer, pk, { code, options: base, payload: body, confirmable, deadlineAt, signal, token, observation }, szx);
+    return sent.then((result) => this.afterFirstResponse(peer, init, code, base, result, deadlineAt));
+  }
 
-    let result: ExchangeResult;
-    if (body.length <= blockSize(szx)) {
-      result = await this.exchange(peer, pk, { code, options: base, payload: body, confirmable, deadlineAt, signal, token, observation });
-    } else {
-      // Block1: send the body in blocks, following a smaller size the server asks for.
-      let offset = 0;
-      for (;;) {
-        const size = blockSize(szx);
-        const num = offset / size;
-        const more = offset + size < body.length;
-        const opts = [...base, { number: O.Block1, value: encodeBlock({ num, more, szx }) }];
-        if (num === 0) opts.push(uintOption(O.Size1, body.length));
-        // Only the last block carries the observe registration's token, so notifications match it.
-        result = await this.exchange(peer, pk, {
-          code, options: opts, payload: body.subarray(offset, offset + size), confirmable, deadlineAt, signal,
-          token: more ? undefined : token, observation: more ? undefined : observation,
-        });
-        const m = result.message;
-        const b1 = decodeBlockOption(m.options, O.Block1);
-        if (more && m.code === ResponseCode.Continue) {
-          offset += size;
-          if (b1 !== undefined && b1.szx < szx) szx = b1.szx;
-          continue;
-        }
-        if (m.code === ResponseCode.RequestEntityTooLarge && num === 0 && b1 !== undefined && b1.szx < szx) {
-          szx = b1.szx;
-          continue;
-        }
-        break;
+  /** Block1: sends the body in blocks, following a smaller size the server asks for; the last answer. */
+  private async sendBlock1(peer: PeerAddress, pk: string, req: ExchangeRequest, szx: number): Promise<ExchangeResult> {
+    const body = req.payload;
+    let offset = 0;
+    for (;;) {
+      const size = blockSize(szx);
+      const num = offset / size;
+      const more = offset + size < body.length;
+      const opts = [...req.options, { number: O.Block1, value: encodeBlock({ num, more, szx }) }];
+      if (num === 0) opts.push(uintOption(O.Size1, body.length));
+      // Only the last block carries the observe registration's token, so notifications match it.
+      const result = await this.exchange(peer, pk, {
+        ...req, options: opts, payload: body.subarray(offset, offset + size),
+        token: more ? undefined : req.token, observation: more ? undefined : req.observation,
+      });
+      const m = result.message;
+      const b1 = decodeBlockOption(m.options, O.Block1);
+      if (more && m.code === ResponseCode.Continue) {
+        offset += size;
+        if (b1 !== undefined && b1.szx < szx) szx = b1.szx;
+        continue;
       }
+      if (m.code === ResponseCode.RequestEntityTooLarge && num === 0 && b1 !== undefined && b1.szx < szx) {
+        szx = b1.szx;
+        continue;
+      }
+      return result;
     }
+  }
+
+  /** Block2: a 2.xx whose body continues is completed with the remaining blocks. */
+  private afterFirstResponse(peer: PeerAddress, init: RequestInit, code: number, base: CoapOption[], result: ExchangeResult, deadlineAt: number): ExchangeResult | Promise<ExchangeResult> {
     const first = result.message;
     if (first.code >> 5 !== 2) return result;
     const b2 = decodeBlockOption(first.options, O.Block2);
     if (b2 === undefined || !b2.more) return result;
-    const payload = await this.fetchRemainingBlocks(peer, init, code, base.filter(notObserve), first, b2, deadlineAt);
-    return { message: { ...first, payload }, identity: result.identity };
+    return this.fetchRemainingBlocks(peer, init, code, base.filter(notObserve), first, b2, deadlineAt)
+      .then((payload) => ({ message: { ...first, payload }, identity: result.identity }));
   }
 
   /** Block2: GETs (or the same FETCH) for the blocks after the first, checking number and ETag. */

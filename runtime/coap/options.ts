@@ -94,8 +94,20 @@ export function decodeString(v: Uint8Array): string {
   return textDecoder.decode(v);
 }
 
+/**
+ * Small option values recur on every request (Accept, Content-Format, Observe): their
+ * encodings are made once and shared. Option values are never written to after encoding.
+ */
+const uintValues = new Map<number, Uint8Array>();
+
 export function uintOption(number: number, value: number): CoapOption {
-  return { number, value: encodeUint(value) };
+  if (value > 0xffff || !Number.isInteger(value)) return { number, value: encodeUint(value) };
+  let v = uintValues.get(value);
+  if (v === undefined) {
+    v = encodeUint(value);
+    if (uintValues.size < 4096) uintValues.set(value, v);
+  }
+  return { number, value: v };
 }
 
 export function stringOption(number: number, value: string): CoapOption {
@@ -123,6 +135,22 @@ export function getStrings(options: readonly CoapOption[], number: number): stri
   return out;
 }
 
+/**
+ * Uri-Path options of short numeric segments ("3", "0", "65535"), shared: LwM2M paths are made
+ * of them, and a server sends the same few over and over. Bounded; other segments are encoded each time.
+ */
+const numericSegments = new Map<string, CoapOption>();
+
+function pathOption(number: number, segment: string): CoapOption {
+  if (number !== OptionNumber.UriPath || segment.length > 5) return { number, value: encodeString(segment) };
+  let o = numericSegments.get(segment);
+  if (o === undefined) {
+    o = { number, value: encodeString(segment) };
+    if (/^\d+$/.test(segment) && numericSegments.size < 8192) numericSegments.set(segment, o);
+  }
+  return o;
+}
+
 /** Splits "/3/0/1" or "3/0/1" into Uri-Path options (an empty string is the root). */
 export function pathOptions(path: string | readonly string[], number: number = OptionNumber.UriPath): CoapOption[] {
   const segs = typeof path === 'string' ? path.split('/') : path;
@@ -130,7 +158,7 @@ export function pathOptions(path: string | readonly string[], number: number = O
   // A leading "/" gives an empty first segment that is not a path segment.
   const first = typeof path === 'string' && segs[0] === '' ? 1 : 0;
   if (segs.length - first === 1 && segs[first] === '') return out;
-  for (let i = first; i < segs.length; i++) out.push({ number, value: encodeString(segs[i] as string) });
+  for (let i = first; i < segs.length; i++) out.push(pathOption(number, segs[i] as string));
   return out;
 }
 

@@ -25,6 +25,8 @@ export interface Transmission {
   readonly owner: TransmissionOwner;
 }
 
+const JITTER_STEPS = 10;
+
 export const IGNORE_OUTCOME: TransmissionOwner = { acked: () => {}, reset: () => {}, failed: () => {} };
 
 export class Retransmitter {
@@ -54,8 +56,9 @@ export class Retransmitter {
     const p = this.parameters;
     const t: Transmission = {
       key: `${pk}#${mid}`, peer, bytes, attempts: carry?.attempts ?? 0,
-      // Whole milliseconds: Node groups timers by duration, and a few shared durations are cheaper than many.
-      timeoutMs: carry?.timeoutMs ?? Math.round(p.ackTimeoutMs * (1 + this.random() * (p.ackRandomFactor - 1))), timer: undefined, owner,
+      // One of ten steps across [ACK_TIMEOUT, ACK_TIMEOUT x ACK_RANDOM_FACTOR], whole milliseconds: Node
+      // keeps a timer list per duration, and a few long-lived lists are cheaper than a list per CON.
+      timeoutMs: carry?.timeoutMs ?? Math.round(p.ackTimeoutMs * (1 + (Math.floor(this.random() * JITTER_STEPS) / JITTER_STEPS) * (p.ackRandomFactor - 1))), timer: undefined, owner,
     };
     this.outbox.set(t.key, t);
     this.send(bytes, peer);

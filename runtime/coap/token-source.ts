@@ -1,16 +1,22 @@
 /** Request tokens: 8 random bytes drawn from a pooled CSPRNG buffer (RFC 9175 asks for unguessable tokens). */
 import { randomFillSync } from 'node:crypto';
 
-export class TokenSource {
-  private readonly pool = new Uint8Array(4096);
-  private pos = this.pool.length;
+const POOL = 4096;
 
+export class TokenSource {
+  private pool = new Uint8Array(0);
+  private pos = 0;
+
+  /**
+   * Tokens are views into a pool that is never refilled: a used-up pool is replaced by a new
+   * one, so a token still in use keeps its bytes (a copy per token cost an ArrayBuffer each).
+   */
   next(length = 8): Uint8Array {
     if (this.pos + length > this.pool.length) {
-      randomFillSync(this.pool);
+      this.pool = randomFillSync(new Uint8Array(POOL));
       this.pos = 0;
     }
-    const t = this.pool.slice(this.pos, this.pos + length);
+    const t = this.pool.subarray(this.pos, this.pos + length);
     this.pos += length;
     return t;
   }
