@@ -141,11 +141,6 @@ export class BootstrapClient {
     return this.#running;
   }
 
-  /** Whether the account was purged (/0/x/12): the client has no bootstrap server any more. */
-  get purged(): boolean {
-    return this.#purged;
-  }
-
   stop(): void {
     this.#stopped = true;
     this.#session?.close();
