@@ -33,7 +33,10 @@ async function startOn(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
-  const exited = new Promise<never>((_, fail) => child.once('exit', (code) => fail(new Error(`redis-server exited with ${code}: ${stderr}`))));
+  const exited = new Promise<never>((_, fail) => {
+    child.once('exit', (code) => fail(new Error(`redis-server exited with ${code}: ${stderr}`)));
+    child.once('error', (e) => fail(new Error(`cannot run redis-server (bash scripts/setup.sh installs it): ${e.message}`)));
+  });
   exited.catch(() => undefined);
   // Ready when it answers PING; a port taken meanwhile makes it exit instead.
   for (let i = 0; i < 100; i++) {
