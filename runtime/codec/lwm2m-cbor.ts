@@ -21,9 +21,10 @@ import type { LwM2MRecord } from '../model/record.js';
 import { formatPath, pathFromIds } from '../model/path.js';
 import { ModelError } from '../model/model-error.js';
 import { CodecError, asCodecError } from './codec-error.js';
-import { cborDecode, cborEncode } from './cbor-engine.js';
+import { cborEncode } from './cbor-engine.js';
+import { CborReader, INDEFINITE } from './cbor-reader.js';
 import { checkForEncode, checkSize, resolveResource, type CodecOptions } from './codec-options.js';
-import { CBOR_TAGS, fromCborValue, toCborValue } from './cbor-value.js';
+import { fromCborValue, toCborValue } from './cbor-value.js';
 
 type Tree = Map<number, Tree | unknown>;
 
@@ -75,22 +76,76 @@ export function encodeLwm2mCbor(records: readonly LwM2MRecord[], opts: CodecOpti
   return cborEncode(collapseTop(root));
 }
 
+/** Nesting of maps and path arrays: object, instance, resource, resource instance, and room for key arrays. */
+const MAX_DEPTH = 8;
+
+/**
+ * Reads the maps straight from the bytes (cbor-reader.ts) rather than through cbor-x: a
+ * key given twice in one map is then seen instead of overwritten ({3: {...}, 3: {...}}
+ * merges, and one path named twice is refused), and nothing is allocated for a length the
+ * input cannot hold.
+ */
 export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRecord[] {
   try {
     checkSize(bytes, opts);
-    const doc = cborDecode(bytes, { maxDepth: 8, tags: CBOR_TAGS });
-    if (!(doc instanceof Map)) throw new CodecError('E_SYNTAX', 'LwM2M CBOR must be a map', 0);
+    if (bytes.length === 0) throw new CodecError('E_TRUNCATED', 'CBOR: empty payload', 0);
+    const rd = new CborReader(bytes);
     const out: LwM2MRecord[] = [];
-    // Collapsed and nested keys can name one path twice ({[3, 0]: {0: "a"}, [3, 0, 0]: "b"}): refused, not merged.
     const seen = new Set<string>();
-    const walk = (m: Map<unknown, unknown>, prefix: number[]): void => {
-      for (const [key, v] of m) {
-        const ids = [...prefix];
-        if (typeof key === 'number' && Number.isInteger(key) && key >= 0 && key <= 65535) ids.push(key);
-        else if (Array.isArray(key) && key.length > 0 && key.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 65535)) ids.push(...(key as number[]));
-        else throw new CodecError('E_SYNTAX', `LwM2M CBOR key under /${prefix.join('/')} is not an id or an array of ids`, undefined, '/' + prefix.join('/'));
-        if (ids.length > 4) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR path /${ids.join('/')} is deeper than a resource instance`, undefined, '/' + ids.join('/'));
-        if (v instanceof Map) { walk(v, ids); continue; }
+    const check = opts.check !== false;
+    const where = (ids: readonly number[]): string => '/' + ids.join('/');
+
+    /** A key: an id or a non-empty array of ids, appended to `ids`. */
+    const key = (ids: number[], depth: number): void => {
+      const at = rd.pos;
+      const ib = rd.head();
+      const id = (): number => {
+        if (rd.major !== 0 || rd.bigArg !== undefined || rd.arg > 65535) throw new CodecError('E_SYNTAX', `LwM2M CBOR key under ${where(ids)} is not an id or an array of ids`, at, where(ids));
+        return rd.arg;
+      };
+      if (ib >> 5 === 4) {
+        if (depth + 1 > MAX_DEPTH) rd.fail('E_LIMIT', `nesting deeper than ${MAX_DEPTH}`, at);
+        const count = rd.arg;
+        rd.checkCount(count, 1, at);
+        let n = 0;
+        for (; count === INDEFINITE ? !rd.isBreak() : n < count; n++) {
+          rd.head();
+          ids.push(id());
+          if (ids.length > 4) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR path ${where(ids)} is deeper than a resource instance`, at, where(ids));
+        }
+        if (n === 0) throw new CodecError('E_SYNTAX', `LwM2M CBOR key under ${where(ids)} is an empty array`, at, where(ids));
+      } else {
+        ids.push(id());
+        if (ids.length > 4) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR path ${where(ids)} is deeper than a resource instance`, at, where(ids));
+      }
+    };
+
+    /** A leaf value as cbor-x gave it: tag 1 (epoch time) becomes a Date, every other tag is refused. */
+    const leaf = (depth: number, ids: readonly number[]): unknown => {
+      const p = rd.pos;
+      if (p < bytes.length && bytes[p]! >> 5 === 4) throw new CodecError('E_WIRE_TYPE', `LwM2M CBOR: an array is no value (${where(ids)})`, p, where(ids));
+      if (p < bytes.length && bytes[p] === 0xc1) {
+        rd.pos = p + 1;
+        const v = rd.scalar(depth + 1);
+        if (typeof v !== 'number' && typeof v !== 'bigint') rd.fail('E_SYNTAX', 'tag 1 holds a number of seconds', p);
+        return new Date(Number(v) * 1000);
+      }
+      return rd.scalar(depth);
+    };
+
+    const map = (prefix: number[], depth: number): void => {
+      const at = rd.pos;
+      const ib = rd.head();
+      if (ib >> 5 !== 5) throw new CodecError('E_SYNTAX', depth === 0 ? 'LwM2M CBOR must be a map' : `LwM2M CBOR: a map expected under ${where(prefix)}`, at);
+      if (depth + 1 > MAX_DEPTH) rd.fail('E_LIMIT', `nesting deeper than ${MAX_DEPTH}`, at);
+      const count = rd.arg;
+      rd.checkCount(count, 2, at);
+      for (let e = 0; count === INDEFINITE ? !rd.isBreak() : e < count; e++) {
+        const ids = prefix.slice();
+        key(ids, depth + 1);
+        const vb = rd.pos < bytes.length ? bytes[rd.pos]! : -1;
+        if (vb >> 5 === 5) { map(ids, depth + 1); continue; }
+        const v = leaf(depth + 1, ids);
         let path;
         try { path = pathFromIds(ids); } catch (e) {
           if (e instanceof ModelError) throw new CodecError('E_PATH_INVALID', `LwM2M CBOR: ${e.message}`, undefined, e.path);
@@ -98,16 +153,19 @@ export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRec
         }
         const text = formatPath(path);
         if (path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR value at ${text}, which is not a resource`, undefined, text);
+        // Collapsed and nested keys can name one path twice ({[3, 0]: {0: "a"}, [3, 0, 0]: "b"}): refused, not merged.
         if (seen.has(text)) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR gives ${text} twice`, undefined, text);
         seen.add(text);
         const { obj, res } = resolveResource(opts, path.objectId, path.resourceId, text);
         if (res.multiple !== (path.resourceInstanceId !== undefined)) {
           throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);
         }
-        out.push({ path, value: fromCborValue(v, res, obj, text, opts.check !== false) });
+        out.push({ path, value: fromCborValue(v, res, obj, text, check) });
       }
     };
-    walk(doc as Map<unknown, unknown>, []);
+
+    map([], 0);
+    if (!rd.atEnd) throw new CodecError('E_TRAILING_BYTES', `CBOR: ${bytes.length - rd.pos} bytes after the item at offset ${rd.pos}`, rd.pos);
     return out;
   } catch (e) {
     throw asCodecError(e);

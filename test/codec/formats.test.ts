@@ -149,6 +149,18 @@ test('LwM2M CBOR: nested maps from the object down, the top-level chain of singl
   const twice = cbor2Encode(new Map<unknown, unknown>([[[3, 0], new Map([[9, 1]])], [[3, 0, 9], 2]]));
   assert.throws(() => decodeRecords(ContentFormat.LWM2M_CBOR, twice, opts), isCode('E_NODE_SHAPE'));
   assert.throws(() => decode(ContentFormat.LWM2M_CBOR, parsePath('/3/0'), cbor2Encode(new Map([[[], 1]])), opts), isCode('E_SYNTAX'), 'an empty path key');
+  const h = (x: string): Uint8Array => Uint8Array.from(Buffer.from(x.replace(/\s/g, ''), 'hex'));
+  // One key twice in a map ({3: {0: {0: "a"}}, 3: {0: {9: 1}}}): both halves are read, nothing is overwritten.
+  assert.deepEqual(decodeRecords(ContentFormat.LWM2M_CBOR, h('A2 03 A1 00 A1 00 61 61  03 A1 00 A1 09 01'), opts), [
+    { path: parsePath('/3/0/0'), value: 'a' }, { path: parsePath('/3/0/9'), value: 1 },
+  ]);
+  // Indefinite-length maps and key arrays; Time as tag 1.
+  assert.deepEqual(decodeRecords(ContentFormat.LWM2M_CBOR, h('BF 9F 03 00 FF BF 0D C1 1A 5182428F FF FF'), opts), [{ path: parsePath('/3/0/13'), value: new Date(1367491215000) }]);
+  assert.throws(() => decodeRecords(ContentFormat.LWM2M_CBOR, h('A1 83 03 00 09 81 01'), opts), isCode('E_WIRE_TYPE'), 'an array as a value');
+  assert.throws(() => decodeRecords(ContentFormat.LWM2M_CBOR, h('A1 83 03 00 09 C2 41 01'), opts), isCode('E_SYNTAX'), 'a tag other than 1');
+  assert.throws(() => decodeRecords(ContentFormat.LWM2M_CBOR, h('A1 83 03 00 09 01 00'), opts), isCode('E_TRAILING_BYTES'));
+  assert.throws(() => decodeRecords(ContentFormat.LWM2M_CBOR, h('A1 83 03 00 1A 00010000 01'), opts), isCode('E_SYNTAX'), 'an id beyond 65535');
+  assert.throws(() => decodeRecords(ContentFormat.LWM2M_CBOR, h('BB FF FF FF FF FF FF FF FF'), opts), isCode('E_TRUNCATED'), 'a count no input can hold');
 });
 
 test('decoders report typed errors with codes and offsets', () => {
