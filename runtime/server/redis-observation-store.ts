@@ -3,7 +3,9 @@
  *   {prefix}o:{token}   hash d (the observation, redis-json), r (registration id)
  *   {prefix}or:{regId}  sorted set of that registration's tokens by createdAt
  * The server removes a registration's observations when the registration ends (de-register,
- * expiry, a new Register), so the keys carry no Redis expiry of their own.
+ * expiry, a new Register). In case no server is left to do so, the keys take the Redis expiry
+ * of their registration's key when it is stored under the same prefix (RedisRegistrationStore
+ * pushes it out with each Update).
  */
 import type { ObservationStore, StoredObservation } from './observation-store.js';
 import { defaultPrefix, RedisScript, replyString, replyStrings, type RedisCommander, type RedisStoreOptions } from './redis-connection.js';
@@ -16,6 +18,12 @@ local old = redis.call('HGET', p..'o:'..t, 'r')
 if old then redis.call('ZREM', p..'or:'..old, t) end
 redis.call('HSET', p..'o:'..t, 'd', ARGV[5], 'r', r)
 redis.call('ZADD', p..'or:'..r, ARGV[4], t)
+-- Expire with the registration when it is stored under the same prefix (Redis 7: PEXPIRETIME).
+local at = redis.call('PEXPIRETIME', p..'r:'..r)
+if at > 0 then
+  redis.call('PEXPIREAT', p..'o:'..t, at)
+  redis.call('PEXPIREAT', p..'or:'..r, at)
+end
 return 1
 `);
 

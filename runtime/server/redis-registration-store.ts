@@ -6,7 +6,8 @@
  *   {prefix}x         sorted set of ids by expiresAt: removeExpired reads its head, no scan
  * The keys also carry a Redis expiry (expiresAt plus `graceMs`) that only cleans up after
  * servers that stopped for good; while one runs, removeExpired removes them first, once, so
- * that exactly one process reports each expiry.
+ * that exactly one process reports each expiry. Observations stored under the same prefix get
+ * the same expiry, pushed out with each Update.
  */
 import { peerKey } from '../transport/datagram-transport.js';
 import { defaultPrefix, RedisScript, replyString, replyStrings, type RedisCommander, type RedisStoreOptions } from './redis-connection.js';
@@ -49,6 +50,10 @@ redis.call('PEXPIREAT', p..'r:'..id, pxat)
 redis.call('SET', p..'e:'..ep, id, 'PXAT', pxat)
 redis.call('SET', p..'a:'..addr, id, 'PXAT', pxat)
 redis.call('ZADD', p..'x', exp, id)
+-- The registration's observations (redis-observation-store.ts, same prefix) live as long as it.
+local tokens = redis.call('ZRANGE', p..'or:'..id, 0, -1)
+for _, t in ipairs(tokens) do redis.call('PEXPIREAT', p..'o:'..t, pxat) end
+if #tokens > 0 then redis.call('PEXPIREAT', p..'or:'..id, pxat) end
 return old
 `);
 

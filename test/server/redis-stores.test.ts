@@ -63,6 +63,28 @@ test('registration keys expire in Redis a grace period after the registration do
   }
 });
 
+test('observations under the same prefix expire with their registration, pushed out by its Update', async () => {
+  const regs = new RedisRegistrationStore(redis.redis, { prefix: 'ttlo:', graceMs: 120_000 });
+  const obs = new RedisObservationStore(redis.redis, { prefix: 'ttlo:' });
+  const expiresAt = Date.now() + 60_000;
+  const r = registration('to1', 'ttl-obs', 5003, expiresAt);
+  await regs.add(r);
+  await obs.add({ token: 'beef', registrationId: 'to1', endpoint: 'ttl-obs', paths: ['/3/0/9'], composite: false, format: 112, createdAt: 1 });
+  const at = async (key: string): Promise<number> => Number(await redis.redis.sendCommand(['PEXPIRETIME', key]));
+  const regAt = await at('ttlo:r:to1');
+  assert.ok(regAt > expiresAt);
+  assert.equal(await at('ttlo:o:beef'), regAt);
+  assert.equal(await at('ttlo:or:to1'), regAt);
+  await regs.replace({ ...r, expiresAt: expiresAt + 30_000 });
+  const later = await at('ttlo:r:to1');
+  assert.equal(later, regAt + 30_000);
+  assert.equal(await at('ttlo:o:beef'), later);
+  assert.equal(await at('ttlo:or:to1'), later);
+  // Without a registration under the prefix, an observation has no expiry.
+  await obs.add({ token: 'cafe', registrationId: 'elsewhere', endpoint: 'x', paths: ['/3/0/9'], composite: false, format: 112, createdAt: 1 });
+  assert.equal(await at('ttlo:o:cafe'), -1);
+});
+
 test('two connections removing expired registrations at once get each one exactly once', async () => {
   const other = await connectRedis(redis.url);
   try {
