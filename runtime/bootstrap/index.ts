@@ -7,3 +7,4 @@ export {
   type BootstrapConfig, type BootstrapEndpointConfig, type BootstrapEndpointConfigInput, type BootstrapServerEntry,
 } from './bootstrap-config.js';
 export { MemoryBootstrapConfigStore, type BootstrapConfigStore } from './bootstrap-config-store.js';
+export { RedisBootstrapConfigStore } from './redis-bootstrap-config-store.js';
