@@ -12,7 +12,7 @@ export class CborWriter {
   private start = 0;
   pos = 0;
 
-  constructor(private readonly slab = 65536) {
+  constructor(private readonly slab = 16384) {
     this.buf = new Uint8Array(slab);
     this.view = new DataView(this.buf.buffer);
   }

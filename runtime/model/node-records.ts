@@ -43,7 +43,8 @@ export function nodeToRecords(path: LwM2MPath, node: LwM2MNode): LwM2MRecord[] {
   return out;
 }
 
-interface MutableInstance { id: number; resources: Map<number, ResourceNode> }
+/** An instance node while records are added to it: the node itself, its map still growing. */
+interface MutableInstance { readonly kind: 'instance'; readonly id: number; readonly resources: Map<number, ResourceNode> }
 
 /**
  * Builds the node at `path` from value records under it. The descriptor decides whether
@@ -72,7 +73,7 @@ export function recordsToNode(path: LwM2MPath, records: readonly LwM2MRecord[], 
     }
     if (inst === undefined || inst.id !== p.instanceId) {
       inst = instances.get(p.instanceId!);
-      if (inst === undefined) instances.set(p.instanceId!, (inst = { id: p.instanceId!, resources: new Map() }));
+      if (inst === undefined) instances.set(p.instanceId!, (inst = { kind: 'instance', id: p.instanceId!, resources: new Map() }));
     }
     if (multiple) {
       if (p.resourceInstanceId === undefined) shape(`resource ${formatPath(p)} is multiple: its records need a resource instance id`, p);
@@ -86,7 +87,7 @@ export function recordsToNode(path: LwM2MPath, records: readonly LwM2MRecord[], 
   }
   switch (level) {
     case 'object':
-      return { kind: 'object', id: path.objectId, instances: new Map([...instances].map(([id, i]) => [id, { kind: 'instance', id, resources: i.resources }])) } satisfies ObjectNode;
+      return { kind: 'object', id: path.objectId, instances } satisfies ObjectNode; // the instance nodes as built, no second copy
     case 'instance':
       return { kind: 'instance', id: path.instanceId!, resources: instances.get(path.instanceId!)?.resources ?? new Map() };
     case 'resource': {
