@@ -109,6 +109,14 @@ test('Bootstrap-Discover (lwm2m, ssid, uri) and Bootstrap-Read of /1 from the st
   assert.equal(seen.instancesBeforeFinish, 0, 'the Server instance exists only in the session until Finish');
 });
 
+test('a 1.2 client: root link lwm2m=1.2, Bootstrap-Read as in 1.1', async () => {
+  const { seen, bsUri } = await discoverAndRead('1.2');
+  assert.deepEqual(seen.root![0], { target: '/', attributes: { lwm2m: 1.2 } });
+  assert.deepEqual(link(seen.root!, '/0/0')?.attributes, { uri: bsUri });
+  assert.deepEqual(seen.lifetime, { kind: 'resource', id: 1, value: 60 });
+  assert.deepEqual(seen.refused, ['4.01', '4.01', '4.01', '4.01', '4.00']);
+});
+
 test('a 1.0 client: root link lwm2m="1.0", no uri attribute, Bootstrap-Read refused with 4.05', async () => {
   const { seen } = await discoverAndRead('1.0');
   assert.deepEqual(seen.root![0], { target: '/', attributes: { lwm2m: '1.0' } });
