@@ -199,7 +199,7 @@ export class RemoteClient {
         await this.ctx.observations.track(o, obs);
       } catch (e) {
         // Not stored, so not kept: an observation no restart could find again is cancelled.
-        await this.ctx.observations.cancel(o.token, r).catch(() => undefined);
+        await obs.cancel().catch(() => undefined);
         throw e;
       }
       stored = o;
@@ -308,7 +308,7 @@ export class RemoteClient {
       try {
         await this.ctx.observations.track(o, obs);
       } catch (e) {
-        await this.ctx.observations.cancel(o.token, r).catch(() => undefined);
+        await obs.cancel().catch(() => undefined);
         throw e;
       }
       stored = o;

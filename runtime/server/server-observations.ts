@@ -34,8 +34,8 @@ export class ServerObservations {
 
   /** Keeps a new observation: live here, and in the store for other processes and restarts. */
   async track(o: StoredObservation, obs: ClientObservation): Promise<void> {
-    this.#live.set(o.token, obs);
     await this.host.store.add(o);
+    this.#live.set(o.token, obs);
   }
 
   /**

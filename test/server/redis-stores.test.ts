@@ -2,9 +2,11 @@
  * What only the Redis stores have to show (the shared contract is store-contract.test.ts):
  * processes sharing a prefix share state and other prefixes do not; keys carry an expiry;
  * concurrent expiry and registration from two connections stay consistent; tagged JSON keeps
- * bytes, bigints, dates and maps; a server whose Redis is gone answers 5.00 and keeps running.
+ * bytes, bigints, dates and maps; a server whose Redis is gone answers 5.00 and keeps running,
+ * and an observation it cannot store is cancelled.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { CoapEndpoint } from '../../runtime/coap/endpoint.js';
 import { LwM2MServer } from '../../runtime/server/lwm2m-server.js';
@@ -13,8 +15,10 @@ import { fromStoreJson, toStoreJson } from '../../runtime/server/redis-json.js';
 import { RedisObservationStore } from '../../runtime/server/redis-observation-store.js';
 import { RedisRegistrationStore } from '../../runtime/server/redis-registration-store.js';
 import type { Registration } from '../../runtime/server/registration.js';
+import { MemoryRegistrationStore } from '../../runtime/server/registration-store.js';
 import { UdpTransport } from '../../runtime/transport/udp.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { FakeDevice } from './fixtures/fake-device.js';
 
 let redis: TestRedis;
 before(async () => {
@@ -163,6 +167,27 @@ test('a server whose Redis is gone answers a Register with 5.00 at once, keeps r
     }
     assert.equal(code, 0x41);
     assert.equal((await server.store.byEndpoint('down-dev'))?.endpoint, 'down-dev');
+  } finally {
+    await device.close();
+    await server.stop();
+    await conn.close();
+    await own.stop();
+  }
+});
+
+test('an observation the store cannot keep is not kept: observe rejects and the device sees it cancelled', { timeout: 20_000 }, async () => {
+  const own = await startRedis();
+  const conn = await connectRedis(own.url);
+  const server = new LwM2MServer({ port: 0, store: new MemoryRegistrationStore(), observationStore: new RedisObservationStore(conn, { prefix: 'lost:' }), requestTimeoutMs: 3000 });
+  await server.start();
+  const device = await FakeDevice.start();
+  try {
+    const registered = once(server, 'registered');
+    assert.equal(await device.register(server.address(), ['ep=lost-dev', 'lt=60', 'lwm2m=1.1']), 0x41);
+    await registered;
+    await own.kill();
+    await assert.rejects(server.client('lost-dev').observe('/3/0/9', () => undefined), /offline|closed|connect/i);
+    assert.equal(device.observer?.endedBy, 'cancelled');
   } finally {
     await device.close();
     await server.stop();
