@@ -12,6 +12,25 @@ import { checkOrCodecError, formatObjectLink, parseObjectLink, secondsToTime, ti
 import { resolveSingleValue } from './single-value-path.js';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from './text-bytes.js';
 
+/**
+ * A float in decimal notation without an exponent, as the TS's Table C-2 spells text/plain
+ * floats (6.667e-11 is "0.00000000006667"): the shortest digits that read back to the same
+ * number (those of String(v)), with the point moved instead of an exponent.
+ */
+export function plainDecimal(v: number): string {
+  const s = String(v);
+  const e = s.indexOf('e');
+  if (e < 0) return s;
+  const neg = s.startsWith('-');
+  const mantissa = s.slice(neg ? 1 : 0, e);
+  const exp = Number(s.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  const digits = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+  const point = (dot < 0 ? mantissa.length : dot) + exp; // digits before the point
+  const body = point <= 0 ? '0.' + '0'.repeat(-point) + digits : point >= digits.length ? digits + '0'.repeat(point - digits.length) : digits.slice(0, point) + '.' + digits.slice(point);
+  return (neg ? '-' : '') + body;
+}
+
 export function formatTextValue(value: ResourceValue, type: string, path: string): string {
   switch (type) {
     case 'string': return value as string;
@@ -19,7 +38,7 @@ export function formatTextValue(value: ResourceValue, type: string, path: string
     case 'float': {
       const v = value as number;
       if (!Number.isFinite(v)) throw new CodecError('E_UNREPRESENTABLE', `${v} has no text/plain form (${path})`, undefined, path);
-      return Object.is(v, -0) ? '-0.0' : String(v);
+      return Object.is(v, -0) ? '-0.0' : plainDecimal(v);
     }
     case 'boolean': return value ? '1' : '0';
     case 'opaque': return base64Encode(value as Uint8Array);

@@ -30,6 +30,12 @@ test('text/plain: every type, in its spec spelling', () => {
     assert.equal(text(encodeTextPlain(pt(r), v as never, opts)), s);
     assert.deepEqual(decodeTextPlain(pt(r), bytes(s), opts), v);
   }
+  // Floats in decimal notation without an exponent: the TS's Table C-2 example writes 6.667e-11 as "0.00000000006667".
+  for (const [v, s] of [[6.667e-11, '0.00000000006667'], [1e21, '1000000000000000000000'], [-1.5e-7, '-0.00000015']] as const) {
+    assert.equal(text(encodeTextPlain(pt(6), v, opts)), s);
+    assert.equal(decodeTextPlain(pt(6), bytes(s), opts), v);
+  }
+  assert.equal(decodeTextPlain(pt(6), bytes('6.667e-11'), opts), 6.667e-11, 'an exponent is read');
   assert.throws(() => decodeTextPlain(pt(8), bytes('true'), opts), isCode('E_WIRE_TYPE'));
   assert.throws(() => decodeTextPlain(pt(2), bytes('1.0'), opts), isCode('E_WIRE_TYPE'));
   assert.throws(() => decodeTextPlain(pt(4), bytes('-1'), opts), isCode('E_WIRE_TYPE'));
