@@ -35,6 +35,12 @@ export interface LwM2MServerOptions {
   /** A transport of your own (a DTLS server you built, or UDP bound elsewhere). */
   readonly transport?: DatagramTransport;
   /**
+   * Receive buffer of the server's UDP socket, bytes; the OS default when absent (208 KiB on
+   * Linux, a few hundred datagrams). Notifications of many clients come in bursts: give a few MiB
+   * (Linux caps it at net.core.rmem_max) or the kernel drops what does not fit.
+   */
+  readonly recvBufferSize?: number;
+  /**
    * Per endpoint name: its DTLS credentials and whether NoSec is allowed. With it, a Register
    * whose DTLS identity is not the endpoint's, or a plain one where NoSec is not allowed, is
    * refused with 4.03. Without it, any identity (or none) may register as any endpoint.
@@ -137,7 +143,10 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
 
   async #bind(): Promise<DatagramTransport> {
     const { dtls, securityStore } = this.#options;
-    const udp = await UdpTransport.bind({ address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? (dtls ? 5684 : 5683) });
+    const udp = await UdpTransport.bind({
+      address: this.#options.address ?? '127.0.0.1', port: this.#options.port ?? (dtls ? 5684 : 5683),
+      ...(this.#options.recvBufferSize === undefined ? {} : { recvBufferSize: this.#options.recvBufferSize }),
+    });
     if (dtls === undefined || securityStore === undefined) return udp;
     try {
       return createServerDtlsTransport(udp, securityStore, dtls, this.#log);
