@@ -7,18 +7,24 @@ import { connectRedis, type RedisCommander } from './redis-connection.js';
 import { RedisRegistrationStore, type RedisRegistrationStoreOptions } from './redis-registration-store.js';
 import { RedisSecurityStore } from './redis-security-store.js';
 
+/**
+ * `store` and `observationStore` are named as LwM2MServerOptions names them, so the object
+ * spreads into the options. The credentials are `security`, not `securityStore`: a spread must
+ * not turn on the security checks (which refuse NoSec registrations) of a server without DTLS.
+ */
 export interface RedisStores {
   readonly store: RedisRegistrationStore;
   readonly observationStore: RedisObservationStore;
-  readonly securityStore: RedisSecurityStore;
+  /** Pass as `securityStore` to a DTLS server. */
+  readonly security: RedisSecurityStore;
 }
 
-/** Stores over an existing client: spread the first two into LwM2MServerOptions (`securityStore` when DTLS is wanted). */
+/** Stores over an existing client: `new LwM2MServer({ ...redisStores(client), securityStore: ... })`. */
 export function redisStores(redis: RedisCommander, options: RedisRegistrationStoreOptions = {}): RedisStores {
   return {
     store: new RedisRegistrationStore(redis, options),
     observationStore: new RedisObservationStore(redis, options),
-    securityStore: new RedisSecurityStore(redis, options),
+    security: new RedisSecurityStore(redis, options),
   };
 }
 

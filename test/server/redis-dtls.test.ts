@@ -25,8 +25,8 @@ const dtls = { retransmit: { initialMs: 200 }, handshakeTimeoutMs: 3000 } as con
 
 test('PSK from Redis: an LwM2MClient registers over DTLS and is managed; the stored key is the one that works', { timeout: 20_000 }, async () => {
   const stores = redisStores(redis.redis, { prefix: 'dtls1:' });
-  await stores.securityStore.set({ endpoint: 'dev-a', credentials: { mode: 'psk', identity: 'id-a', key: KEY_A } });
-  const server = await startServer({ ...stores, dtls });
+  await stores.security.set({ endpoint: 'dev-a', credentials: { mode: 'psk', identity: 'id-a', key: KEY_A } });
+  const server = await startServer({ ...stores, securityStore: stores.security, dtls });
   const registered = new Promise<void>((ok) => server.once('registered', () => ok()));
   const c = client({ endpoint: 'dev-a', objects: [device()], servers: [{ uri: `coaps://127.0.0.1:${server.address().port}`, shortServerId: 1, psk: { identity: 'id-a', key: KEY_A } }] });
   await c.start();
@@ -40,13 +40,13 @@ test('PSK from Redis: an LwM2MClient registers over DTLS and is managed; the sto
 
 test('credentials changed through another connection: a new one is accepted at once, a removed one refused at the next Update (4.03)', { timeout: 20_000 }, async () => {
   const stores = redisStores(redis.redis, { prefix: 'dtls2:' });
-  await stores.securityStore.set({ endpoint: 'dev-a', credentials: { mode: 'psk', identity: 'id-a', key: KEY_A } });
-  const server = await startServer({ securityStore: stores.securityStore, store: stores.store, observationStore: stores.observationStore, dtls });
+  await stores.security.set({ endpoint: 'dev-a', credentials: { mode: 'psk', identity: 'id-a', key: KEY_A } });
+  const server = await startServer({ ...stores, securityStore: stores.security, dtls });
   // Another process's view of the same Redis.
   const other = await connectRedis(redis.url);
   try {
     const elsewhere = redisStores(other, { prefix: 'dtls2:' });
-    await elsewhere.securityStore.set({ endpoint: 'dev-b', credentials: { mode: 'psk', identity: 'id-b', key: KEY_B } });
+    await elsewhere.security.set({ endpoint: 'dev-b', credentials: { mode: 'psk', identity: 'id-b', key: KEY_B } });
     const b = await dtlsPeer({ psk: { identity: 'id-b', key: KEY_B } });
     assert.equal((await register(b, server.address(), 'dev-b')).code, '2.01');
     assert.equal((await register(b, server.address(), 'dev-a')).code, '4.03');
@@ -55,7 +55,7 @@ test('credentials changed through another connection: a new one is accepted at o
     const reg = await register(a, server.address(), 'dev-a');
     assert.equal(reg.code, '2.01');
     assert.equal((await update(a, server.address(), reg.location)).code, '2.04');
-    await elsewhere.securityStore.remove('dev-a');
+    await elsewhere.security.remove('dev-a');
     assert.equal((await update(a, server.address(), reg.location)).code, '4.03');
     assert.equal((await elsewhere.store.byEndpoint('dev-b'))?.identity?.type, 'psk');
   } finally {
