@@ -56,6 +56,30 @@ test('client-initiated bootstrap retried with back-off until a bootstrap server 
   }
 });
 
+test('a bootstrap server that refuses (no configuration yet) is asked again with back-off until its store has one', async () => {
+  const dm = new LwM2MServer({ port: 0 });
+  await dm.start();
+  const bs = new BootstrapServer({ port: 0, config: parseBootstrapConfig({}) });
+  await bs.start();
+  const client = new LwM2MClient({ endpoint: 'unknown-yet', objects: [new BasicDevice({})], bootstrap: { uri: `coap://127.0.0.1:${bs.address().port}`, retry: { initialDelayMs: 30, factor: 2, maxDelayMs: 60 } } });
+  const failures: string[] = [];
+  const twice = new Promise<void>((resolve) => client.on('bootstrapFailed', ({ error, attempt, retryInMs }) => {
+    failures.push(`${attempt} ${error.code} ${String(error.coapCode)} ${String(retryInMs)}`);
+    if (attempt === 2) resolve();
+  }));
+  try {
+    const registered = client.next('registered');
+    await client.start();
+    await twice;
+    await bs.store.set('unknown-yet', { servers: [{ shortServerId: 21, uri: `coap://127.0.0.1:${dm.address().port}` }] });
+    assert.equal((await registered).shortServerId, 21);
+    assert.deepEqual(failures.slice(0, 2), ['1 E_CLIENT_REJECTED 4.00 30', '2 E_CLIENT_REJECTED 4.00 60']);
+  } finally {
+    await client.stop();
+    await Promise.all([bs.stop(), dm.stop()]);
+  }
+});
+
 test('server-initiated bootstrap during the Client Hold Off Time: the client never sends a Bootstrap-Request', async () => {
   const dm = new LwM2MServer({ port: 0 });
   await dm.start();
