@@ -68,10 +68,10 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Both sides run as compiled JavaScript, as a user runs the package (dist/) and as the peer
- * runs: under the tsx loader our code allocated differently (objects of every Read survived
- * two scavenges and were promoted, ~3 MB per scavenge) and ran slower. Compiled with tsc
- * into bench/out/js (ignored by git), never into dist/, which other work may be using.
+ * Both sides run as JavaScript compiled by tsc, as a user runs the package (dist/) and as the
+ * peer runs, not through the tsx loader (its transform, source maps and loader thread are
+ * no part of the server). Compiled into bench/out/js (ignored by git), never into dist/,
+ * which other work may be using at the same time.
  */
 const js = join(root, 'bench/out/js');
 function compileFixtures(): void {
