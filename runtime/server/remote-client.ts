@@ -174,10 +174,12 @@ export class RemoteClient {
   /**
    * Observe: the listener gets each notification's value tree; the first Read's too. The
    * observation is kept in the server's observation store, so that after a restart its
-   * notifications reach the server's `notification` event again.
+   * notifications reach the server's `notification` event again. `attributes` are written
+   * first (Write-Attributes) and kept with the stored observation.
    */
-  async observe(path: string | LwM2MPath, listener: (node: LwM2MNode) => void): Promise<ClientObservationHandle> {
+  async observe(path: string | LwM2MPath, listener: (node: LwM2MNode) => void, options: { attributes?: AnyAttributes } = {}): Promise<ClientObservationHandle> {
     const p = toPath(path);
+    if (options.attributes !== undefined) await this.writeAttributes(p, options.attributes);
     const r = await this.registration();
     const format = formatCandidates(r)[0]!;
     let stored: StoredObservation | undefined;
@@ -194,7 +196,10 @@ export class RemoteClient {
       listener(this.decode(r, p, obs.response));
     }
     if (obs.active) {
-      const o: StoredObservation = { token: tokenHex(obs.token), registrationId: r.id, endpoint: this.endpoint, paths: [formatPath(p)], composite: false, format, createdAt: Date.now() };
+      const o: StoredObservation = {
+        token: tokenHex(obs.token), registrationId: r.id, endpoint: this.endpoint, paths: [formatPath(p)], composite: false, format, createdAt: Date.now(),
+        ...(options.attributes === undefined ? {} : { attributes: { ...options.attributes } }),
+      };
       try {
         await this.ctx.observations.track(o, obs);
       } catch (e) {

@@ -67,13 +67,15 @@ for (const kind of kinds) {
       try {
         const reg = await registered(server, device, 'obs-1');
         const seen: unknown[] = [];
-        const handle = await server.client('obs-1').observe('/3/0/9', (n) => seen.push(valueOf(n)));
+        const handle = await server.client('obs-1').observe('/3/0/9', (n) => seen.push(valueOf(n)), { attributes: { pmin: 0, gt: 60 } });
+        assert.ok(device.requests.includes('PUT /3/0/9?pmin=0&gt=60 accept=- cf=-'), device.requests.join('\n'));
         const [stored] = await server.client('obs-1').observations();
         assert.ok(stored !== undefined);
         assert.equal(stored.registrationId, reg.id);
         assert.equal(stored.endpoint, 'obs-1');
         assert.deepEqual(stored.paths, ['/3/0/9']);
         assert.equal(stored.composite, false);
+        assert.deepEqual(stored.attributes, { pmin: 0, gt: 60 });
         assert.match(stored.token, /^[0-9a-f]{2,16}$/);
         assert.deepEqual(await stores.observationStore.get(stored.token), stored);
 
