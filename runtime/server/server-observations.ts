@@ -21,6 +21,8 @@ export interface ServerObservationsHost {
   resume(registration: Registration, observation: StoredObservation): ClientObservation;
 }
 
+const MAX_PENDING_LOOKUPS = 1024;
+
 export class ServerObservations {
   readonly #live = new Map<string, ClientObservation>();
   /** Lookups under way, so that notifications arriving meanwhile on one token ask the store once. */
@@ -76,6 +78,8 @@ export class ServerObservations {
     const token = tokenHex(n.token);
     const key = `${peerKey(n.peer)}|${token}`;
     let p = this.#pending.get(key);
+    // A flood of made-up tokens must not pile up store lookups: past the cap they go unanswered.
+    if (p === undefined && this.#pending.size >= MAX_PENDING_LOOKUPS) return Promise.resolve(true);
     if (p === undefined) {
       p = this.#lookup(n.peer, n.identity, token).finally(() => this.#pending.delete(key));
       this.#pending.set(key, p);
