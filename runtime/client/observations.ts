@@ -66,6 +66,9 @@ interface Entry {
   deferred: TimerHandle | undefined;
   pmaxTimer: TimerHandle | undefined;
   epmaxTimer: TimerHandle | undefined;
+  /** The pmax and epmax (s) the timers run for; a notification or an evaluation does not re-arm them. */
+  pmaxFor: number;
+  epmaxFor: number;
   /** An evaluation held back by epmin. */
   evalTimer: TimerHandle | undefined;
   /** A change arrived while one was being evaluated: evaluate once more after it. */
@@ -114,7 +117,7 @@ export class Observations {
     const now = this.ctx.clock.now();
     const e: Entry = {
       who, paths, single, render, obs, own, lastSentAt: now, lastEvalAt: now, lastNumber: first, lastSeen: first,
-      deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, evalTimer: undefined, again: false, busy: false, unsubscribe: [], cached: undefined,
+      deferred: undefined, pmaxTimer: undefined, epmaxTimer: undefined, pmaxFor: 0, epmaxFor: 0, evalTimer: undefined, again: false, busy: false, unsubscribe: [], cached: undefined,
     };
     this.#entries.add(e);
     for (const path of paths) {
@@ -250,33 +253,64 @@ export class Observations {
     }
   }
 
+  /**
+   * pmax: a notification this long after the last one. One timer per observation, armed once:
+   * when it fires early (notifications went out meanwhile) it waits out the rest, so sending a
+   * notification costs no timer work. Re-armed only when pmax itself changes.
+   */
   #armPmax(e: Entry, a: EffectiveAttributes): void {
-    if (e.pmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.pmaxTimer);
-    e.pmaxTimer = undefined;
     const { pmax } = a;
-    if (pmax === undefined || pmax <= 0 || !this.#entries.has(e)) return;
-    e.pmaxTimer = this.ctx.clock.setTimeout((x: Entry) => {
-      x.pmaxTimer = undefined;
-      void this.#send(x, undefined, undefined);
-    }, pmax * 1000, e);
+    if (pmax === undefined || pmax <= 0 || !this.#entries.has(e)) {
+      if (e.pmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.pmaxTimer);
+      e.pmaxTimer = undefined;
+      return;
+    }
+    if (e.pmaxTimer !== undefined && e.pmaxFor === pmax) return;
+    if (e.pmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.pmaxTimer);
+    e.pmaxFor = pmax;
+    e.pmaxTimer = this.ctx.clock.setTimeout(this.#pmaxFired, Math.max(0, e.lastSentAt + pmax * 1000 - this.ctx.clock.now()), e);
   }
 
-  /** epmax: values from getters change without telling anyone; they are evaluated this long after the last evaluation. */
+  readonly #pmaxFired = (x: Entry): void => {
+    x.pmaxTimer = undefined;
+    const wait = x.lastSentAt + x.pmaxFor * 1000 - this.ctx.clock.now();
+    if (wait > 0) x.pmaxTimer = this.ctx.clock.setTimeout(this.#pmaxFired, wait, x);
+    else void this.#send(x, undefined, undefined);
+  };
+
+  /**
+   * epmax: values from getters change without telling anyone; they are evaluated this long after
+   * the last evaluation. Armed once, like pmax: an early firing waits out the rest.
+   */
   #armEpmax(e: Entry, a: EffectiveAttributes): void {
-    if (e.epmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.epmaxTimer);
-    e.epmaxTimer = undefined;
     const { epmax } = a;
-    if (epmax === undefined || epmax <= 0 || !this.#entries.has(e)) return;
-    e.epmaxTimer = this.ctx.clock.setTimeout((x: Entry) => {
-      x.epmaxTimer = undefined;
-      if (x.busy) {
-        x.again = true;
-        return;
-      }
-      x.busy = true;
-      void this.#evaluate(x, true);
-    }, epmax * 1000, e);
+    if (epmax === undefined || epmax <= 0 || !this.#entries.has(e)) {
+      if (e.epmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.epmaxTimer);
+      e.epmaxTimer = undefined;
+      return;
+    }
+    if (e.epmaxTimer !== undefined && e.epmaxFor === epmax) return;
+    if (e.epmaxTimer !== undefined) this.ctx.clock.clearTimeout(e.epmaxTimer);
+    e.epmaxFor = epmax;
+    e.epmaxTimer = this.ctx.clock.setTimeout(this.#epmaxFired, Math.max(0, e.lastEvalAt + epmax * 1000 - this.ctx.clock.now()), e);
   }
+
+  readonly #epmaxFired = (x: Entry): void => {
+    x.epmaxTimer = undefined;
+    const wait = x.lastEvalAt + x.epmaxFor * 1000 - this.ctx.clock.now();
+    if (wait > 0) {
+      x.epmaxTimer = this.ctx.clock.setTimeout(this.#epmaxFired, wait, x);
+      return;
+    }
+    // Re-armed from this evaluation on (it sets lastEvalAt).
+    x.epmaxTimer = this.ctx.clock.setTimeout(this.#epmaxFired, x.epmaxFor * 1000, x);
+    if (x.busy) {
+      x.again = true;
+      return;
+    }
+    x.busy = true;
+    void this.#evaluate(x, true);
+  };
 
   async #attributes(e: Entry): Promise<EffectiveAttributes> {
     const policy = await this.ctx.serverPolicy(e.who.shortServerId);

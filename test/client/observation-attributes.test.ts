@@ -33,7 +33,7 @@ test('attributes of the Observe itself: pmin from the query, the attached gt ign
   });
   assert.equal(new TextDecoder().decode(obs.response!.payload), '50');
   const next = (): Promise<void> => new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no notification; have ${JSON.stringify(values)}`)), 3000);
+    const t = setTimeout(() => reject(new Error(`no notification; have ${JSON.stringify(values)}`)), 10_000);
     wake = () => { clearTimeout(t); resolve(); };
   });
   device.batteryLevel.set(51);
