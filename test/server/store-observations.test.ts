@@ -5,9 +5,13 @@
  * Redis) matches notifications again, or answers RST when the store cannot vouch for the token.
  */
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { decode, encode } from '../../runtime/coap/codec.js';
+import { MessageType } from '../../runtime/coap/codes.js';
 import type { ObservationEndReason } from '../../runtime/coap/observe.js';
+import { encodeUint } from '../../runtime/coap/options.js';
 import type { LwM2MNode } from '../../runtime/model/node.js';
 import { LwM2MServer, MemoryObservationStore, MemoryRegistrationStore, RedisObservationStore, RedisRegistrationStore, type ObservationStore, type Registration, type RegistrationStore, type StoredObservation } from '../../runtime/server/index.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
@@ -218,3 +222,54 @@ for (const kind of kinds) {
     });
   });
 }
+
+/** Sends a NON 2.05 notification with this token from a socket of its own; resolves with the answer's type (or 'none'). */
+async function spoofNotification(server: LwM2MServer, tokenHex: string): Promise<string> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((ok) => sock.bind(0, '127.0.0.1', ok));
+  try {
+    const mid = 4242;
+    const bytes = encode({ type: MessageType.NON, code: 0x45, messageId: mid, token: new Uint8Array(Buffer.from(tokenHex, 'hex')), options: [{ number: 6, value: encodeUint(9) }, { number: 12, value: encodeUint(0) }], payload: new TextEncoder().encode('1') });
+    const answer = new Promise<string>((ok) => {
+      const t = setTimeout(() => ok('none'), 1500);
+      sock.once('message', (msg) => {
+        clearTimeout(t);
+        const r = decode(new Uint8Array(msg));
+        ok(r.ok && r.message.messageId === mid ? (r.message.type === MessageType.RST ? 'RST' : `type ${r.message.type}`) : 'other');
+      });
+    });
+    sock.send(bytes, server.address().port, '127.0.0.1');
+    return await answer;
+  } finally {
+    sock.close();
+  }
+}
+
+test('a notification on a stored token from another address gets RST and the observation stays; an unknown token gets RST', { timeout: 15_000 }, async () => {
+  const stores = { store: new MemoryRegistrationStore(), observationStore: new MemoryObservationStore() };
+  const first = await started(stores);
+  const port = first.address().port;
+  const device = await FakeDevice.start();
+  let second: LwM2MServer | undefined;
+  try {
+    const reg = await registered(first, device, 'obs-5');
+    await first.client('obs-5').observe('/3/0/9', () => undefined);
+    const [stored] = await stores.observationStore.byRegistration(reg.id);
+    await first.stop();
+    second = await started(stores, port);
+    let notified = 0;
+    second.on('notification', () => { notified++; });
+    assert.equal(await spoofNotification(second, stored!.token), 'RST');
+    assert.equal(await spoofNotification(second, '0102030405060708'), 'RST');
+    assert.equal(notified, 0);
+    assert.deepEqual(await stores.observationStore.get(stored!.token), stored);
+    // The real client is still heard.
+    const n = nextNotification(second);
+    await device.set(9, 12);
+    assert.equal(valueOf((await n)[2]), 12);
+  } finally {
+    await device.close();
+    await first.stop();
+    await second?.stop();
+  }
+});
