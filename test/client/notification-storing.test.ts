@@ -92,3 +92,30 @@ test('disabled with /1/x/6 false: nothing is stored; a Send to it is refused', a
   while (!values.includes(82) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(values, [82]);
 });
+
+test('the per-server bound (maxStoredReports): the oldest go first, each with a log line', async () => {
+  const server = await FakeServer.start();
+  const warnings: string[] = [];
+  const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (_: object, msg?: string) => { warnings.push(msg ?? ''); } };
+  const device = new BasicDevice({ manufacturer: 'Acme', batteryLevel: 10 });
+  const c = client({ endpoint: 'bounded', objects: [device], logger, maxStoredReports: 3, servers: [{ uri: server.uri, shortServerId: 1, lifetime: 60 }] });
+  const registered = c.next('registered');
+  await c.start();
+  await registered;
+  const peer = c.address();
+  const text = (s: string) => ({ contentFormat: ContentFormat.TEXT, payload: new TextEncoder().encode(s) });
+  assert.equal((await server.endpoint.request(peer, { method: 'PUT', path: ['1', '0', '5'], ...text('1') })).code, ResponseCode.Changed);
+  const values: number[] = [];
+  await server.endpoint.observe(peer, { method: 'GET', path: ['3', '0', '9'], accept: ContentFormat.TEXT }, (n) => values.push(Number(new TextDecoder().decode(n.payload))));
+  assert.equal((await server.endpoint.request(peer, { method: 'POST', path: ['1', '0', '4'] })).code, ResponseCode.Changed);
+  await server.waitFor((r) => r.method === 'DELETE');
+  for (const v of [11, 12, 13, 14, 15]) {
+    device.batteryLevel.set(v);
+    await turn();
+  }
+  await c.next('registered');
+  const deadline = Date.now() + 5000;
+  while (values.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(values, [13, 14, 15]);
+  assert.equal(warnings.filter((w) => w.includes('full')).length, 2);
+});
