@@ -1,12 +1,10 @@
 /**
- * The one cbor-x configuration of the codecs: Maps (integer keys), no record extension,
- * no float32 fitting (lossy), plain byte strings for Uint8Array (cbor-x tags them 64 by
- * default on Node). No copyBuffers (it halves decode speed): byte strings are copied where
- * they are kept (opaque values).
+ * The one cbor-x configuration of the codecs, for writing CBOR (60) and LwM2M CBOR: Maps
+ * (integer keys), no record extension, no float32 fitting (lossy), plain byte strings for
+ * Uint8Array (cbor-x tags them 64 by default on Node). Reading never goes through cbor-x:
+ * cbor-reader.ts reads every CBOR format in place.
  */
 import { Encoder, FLOAT32_OPTIONS } from 'cbor-x';
-import { CodecError } from './codec-error.js';
-import { guardCbor, type CborGuardOptions } from './cbor-guard.js';
 
 export const cborEngine = new Encoder({
   useRecords: false,
@@ -20,17 +18,6 @@ export const cborEngine = new Encoder({
 
 export function cborEncode(value: unknown): Uint8Array {
   return cborEngine.encode(value);
-}
-
-/** Guarded decode: well-formedness first, then cbor-x. */
-export function cborDecode(b: Uint8Array, opts: CborGuardOptions): unknown {
-  if (b.length === 0) throw new CodecError('E_TRUNCATED', 'CBOR: empty payload', 0);
-  guardCbor(b, opts);
-  try {
-    return cborEngine.decode(b);
-  } catch (e) {
-    throw new CodecError('E_SYNTAX', `CBOR: ${e instanceof Error ? e.message : String(e)}`, undefined, undefined, { cause: e });
-  }
 }
 
 /** A CBOR integer as the runtime holds it: bigint only beyond 2^53. */

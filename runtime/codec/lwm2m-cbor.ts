@@ -24,7 +24,7 @@ import { CodecError, asCodecError } from './codec-error.js';
 import { cborEncode } from './cbor-engine.js';
 import { CborReader, INDEFINITE } from './cbor-reader.js';
 import { checkForEncode, checkSize, resolveResource, type CodecOptions } from './codec-options.js';
-import { fromCborValue, toCborValue } from './cbor-value.js';
+import { fromCborValue, readCborLeaf, toCborValue } from './cbor-value.js';
 
 type Tree = Map<number, Tree | unknown>;
 
@@ -120,19 +120,6 @@ export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRec
       }
     };
 
-    /** A leaf value as cbor-x gave it: tag 1 (epoch time) becomes a Date, every other tag is refused. */
-    const leaf = (depth: number, ids: readonly number[]): unknown => {
-      const p = rd.pos;
-      if (p < bytes.length && bytes[p]! >> 5 === 4) throw new CodecError('E_WIRE_TYPE', `LwM2M CBOR: an array is no value (${where(ids)})`, p, where(ids));
-      if (p < bytes.length && bytes[p] === 0xc1) {
-        rd.pos = p + 1;
-        const v = rd.scalar(depth + 1);
-        if (typeof v !== 'number' && typeof v !== 'bigint') rd.fail('E_SYNTAX', 'tag 1 holds a number of seconds', p);
-        return new Date(Number(v) * 1000);
-      }
-      return rd.scalar(depth);
-    };
-
     const map = (prefix: number[], depth: number): void => {
       const at = rd.pos;
       const ib = rd.head();
@@ -145,7 +132,7 @@ export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRec
         key(ids, depth + 1);
         const vb = rd.pos < bytes.length ? bytes[rd.pos]! : -1;
         if (vb >> 5 === 5) { map(ids, depth + 1); continue; }
-        const v = leaf(depth + 1, ids);
+        const v = readCborLeaf(rd, where(ids));
         let path;
         try { path = pathFromIds(ids); } catch (e) {
           if (e instanceof ModelError) throw new CodecError('E_PATH_INVALID', `LwM2M CBOR: ${e.message}`, undefined, e.path);

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import { decode, decodeRecords, encode } from '../../runtime/codec/codec.js';
 import { CodecError } from '../../runtime/codec/codec-error.js';
 import { ContentFormat } from '../../runtime/codec/content-format.js';
-import { guardCbor } from '../../runtime/codec/cbor-guard.js';
 import { readJson } from '../../runtime/codec/json-reader.js';
 import { base64Decode, base64Encode, base64UrlEncode, utf8Decode } from '../../runtime/codec/text-bytes.js';
 import { resourceNode } from '../../runtime/model/node.js';
@@ -50,21 +49,31 @@ test('strict UTF-8 everywhere: text values, JSON text and CBOR text strings', ()
   assert.throws(() => utf8Decode(new Uint8Array([0xed, 0xa0, 0x80])), isCode('E_UTF8'), 'no encoded surrogates');
   assert.throws(() => decode(ContentFormat.SENML_JSON, parsePath('/3/0'), Uint8Array.from([0x5b, 0x22, 0xff, 0x22, 0x5d]), opts), isCode('E_UTF8'));
   assert.throws(() => decodeRecords(ContentFormat.SENML_CBOR, Uint8Array.from([0x81, 0xa1, 0x00, 0x62, 0xc3, 0x28]), opts), isCode('E_UTF8', 3));
-  assert.throws(() => guardCbor(Uint8Array.from([0x62, 0xc3, 0x28]), { maxDepth: 1 }), isCode('E_UTF8', 0));
-  guardCbor(Uint8Array.from([0x62, 0xc3, 0xa9]), { maxDepth: 1 });
+  const cbor60 = (b: number[]) => decode(ContentFormat.CBOR, parsePath('/32769/0/0'), Uint8Array.from(b), opts);
+  assert.throws(() => cbor60([0x62, 0xc3, 0x28]), isCode('E_UTF8', 0));
+  assert.deepEqual(cbor60([0x62, 0xc3, 0xa9]), resourceNode(0, 'é'));
 });
 
-test('CBOR guard: nesting, counts, tags, simple values', () => {
-  assert.throws(() => guardCbor(Uint8Array.from([0x81, 0x81, 0x81, 0x00]), { maxDepth: 2 }), isCode('E_LIMIT', 2));
-  assert.throws(() => guardCbor(Uint8Array.from([0x9a, 0xff, 0xff, 0xff, 0xff]), { maxDepth: 2 }), isCode('E_TRUNCATED', 0));
-  assert.throws(() => guardCbor(Uint8Array.from([0xc1, 0x00]), { maxDepth: 2 }), isCode('E_SYNTAX', 0));
-  guardCbor(Uint8Array.from([0xc1, 0x00]), { maxDepth: 2, tags: new Set([1]) });
-  assert.throws(() => guardCbor(Uint8Array.from([0xf7]), { maxDepth: 2 }), isCode('E_SYNTAX', 0), 'undefined');
-  assert.throws(() => guardCbor(Uint8Array.from([0xf8, 0x20]), { maxDepth: 2 }), isCode('E_SYNTAX', 0), 'simple value 32');
-  assert.throws(() => guardCbor(Uint8Array.from([0x5f, 0x41, 0x00, 0xff]), { maxDepth: 2 }), isCode('E_SYNTAX', 0), 'indefinite byte string');
-  assert.throws(() => guardCbor(Uint8Array.from([0x9f, 0x00]), { maxDepth: 2 }), isCode('E_TRUNCATED'));
-  assert.throws(() => guardCbor(Uint8Array.from([0xff]), { maxDepth: 2 }), isCode('E_SYNTAX', 0));
-  guardCbor(Uint8Array.from([0x9f, 0x00, 0xf9, 0x3c, 0x00, 0xff]), { maxDepth: 2 });
+test('CBOR reader (SenML CBOR, LwM2M CBOR, CBOR 60): nesting, counts, tags, simple values', () => {
+  const at = (r: number, b: number[]) => decode(ContentFormat.CBOR, parsePath(`/32769/0/${r}`), Uint8Array.from(b), opts);
+  const str = (b: number[]) => at(0, b);
+  assert.throws(() => str([0x81, 0x00]), isCode('E_WIRE_TYPE', 0), 'an array is no value');
+  assert.throws(() => decodeRecords(ContentFormat.SENML_CBOR, Uint8Array.from([0x81, 0xa1, 0x18, 0x63, 0x81, 0x00]), opts), isCode('E_LIMIT', 4), 'nesting inside a record');
+  assert.throws(() => decodeRecords(ContentFormat.SENML_CBOR, Uint8Array.from([0x9a, 0xff, 0xff, 0xff, 0xff]), opts), isCode('E_TRUNCATED', 0));
+  assert.throws(() => str([0xc2, 0x41, 0x00]), isCode('E_SYNTAX', 0), 'tag 2');
+  assert.deepEqual(at(12, [0xc1, 0x1a, 0x51, 0x82, 0x42, 0x8f]), resourceNode(12, new Date(1367491215000)), 'tag 1: epoch seconds');
+  const rfc3339 = Buffer.from('2013-05-02T10:40:15Z');
+  assert.deepEqual(at(12, [0xc0, 0x74, ...rfc3339]), resourceNode(12, new Date(1367491215000)), 'tag 0: an RFC 3339 string');
+  assert.throws(() => at(12, [0xc0, 0x63, 0x61, 0x62, 0x63]), isCode('E_SYNTAX', 0), 'tag 0 of something else');
+  assert.throws(() => at(2, [0xc1, 0x00]), isCode('E_WIRE_TYPE'), 'a time for an integer');
+  assert.throws(() => str([0xf7]), isCode('E_SYNTAX', 0), 'undefined');
+  assert.throws(() => str([0xf8, 0x20]), isCode('E_SYNTAX', 0), 'simple value 32');
+  assert.throws(() => at(10, [0x5f, 0x41, 0x00, 0xff]), isCode('E_SYNTAX', 0), 'indefinite byte string');
+  assert.throws(() => decodeRecords(ContentFormat.SENML_CBOR, Uint8Array.from([0x9f, 0x00]), opts), isCode('E_SYNTAX'), 'a record that is not a map');
+  assert.throws(() => decodeRecords(ContentFormat.SENML_CBOR, Uint8Array.from([0x9f]), opts), isCode('E_TRUNCATED'), 'no break');
+  assert.throws(() => str([0xff]), isCode('E_SYNTAX', 0), 'a break alone');
+  assert.throws(() => str([0x61, 0x61, 0x00]), isCode('E_TRAILING_BYTES', 2));
+  assert.deepEqual(at(6, [0xf9, 0x3c, 0x00]), resourceNode(6, 1), 'half float');
 });
 
 test('LwM2M CBOR: bad keys, paths and depths are typed errors', () => {
