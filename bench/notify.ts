@@ -4,7 +4,9 @@
  * from set() on a client to the server's callback (p50, p99) at half that rate. The clients
  * run in BENCH_PROCS processes (one per core by default) so that the clients' side is not one
  * core's worth; a notification counts once, when its value reaches the server's callback.
- * Bounded: two runs of a few seconds. BENCH_CLIENTS, BENCH_SECONDS, BENCH_PROCS override.
+ * The raw limit runs in the same harness: bare UDP datagrams from as many sockets into one
+ * socket, so what the harness and the machine can carry is printed beside what the SDK does.
+ * Bounded: three runs of a few seconds. BENCH_CLIENTS, BENCH_SECONDS, BENCH_PROCS override.
  * Last line JSON.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -41,15 +43,15 @@ function start(script: string, args: string[]): { child: ChildProcessByStdio<Wri
 }
 
 const server = start('bench/fixtures/notify-server.ts', [String(clients)]);
-const { port } = (await server.next()) as { port: number };
+const { port, rawPort } = (await server.next()) as { port: number; rawPort: number };
 const shares = Array.from({ length: procs }, (_, k) => Math.floor(clients / procs) + (k < clients % procs ? 1 : 0));
-const devices = shares.map((n, k) => start('bench/fixtures/notify-clients.ts', [String(port), String(n), String(shares.slice(0, k).reduce((a, b) => a + b, 0))]));
+const devices = shares.map((n, k) => start('bench/fixtures/notify-clients.ts', [String(port), String(n), String(shares.slice(0, k).reduce((a, b) => a + b, 0)), String(rawPort)]));
 await Promise.all(devices.map((d) => d.next())); // registered
 await server.next(); // observing every client
 
 interface Run { sent: number; received: number; perSecond: number; latencies: number[]; clientCpuUs: number; serverCpuUs: number }
-async function run(rate: number): Promise<Run> {
-  for (const [k, d] of devices.entries()) d.child.stdin.write(`${JSON.stringify({ rate: (rate * shares[k]!) / clients, seconds })}\n`);
+async function run(rate: number, raw = false): Promise<Run> {
+  for (const [k, d] of devices.entries()) d.child.stdin.write(`${JSON.stringify({ rate: (rate * shares[k]!) / clients, seconds, raw })}\n`);
   const outs = await Promise.all(devices.map((d) => d.next() as Promise<{ sent: [string, number][]; cpuMs: number }>));
   const sent = outs.flatMap((x) => x.sent);
   const clientCpuMs = outs.reduce((a, x) => a + x.cpuMs, 0);
@@ -79,12 +81,15 @@ async function run(rate: number): Promise<Run> {
 
 const q = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
 const flat = await run(40_000);
+// The raw limit in the same setting: bare datagrams from as many sockets, same harness, same rate asked.
+const rawRun = await run(40_000, true);
 const half = await run(Math.max(100, Math.floor(flat.perSecond / 2)));
 for (const d of devices) d.child.stdin.end();
 server.child.stdin.end();
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${clients} clients in ${procs} processes, runs of ${seconds} s`);
 console.log(`as fast as the clients go: ${flat.received}/${flat.sent} notifications arrived, ${flat.perSecond.toFixed(0)}/s`);
+console.log(`raw limit (bare UDP, same harness): ${rawRun.received}/${rawRun.sent} datagrams arrived, ${rawRun.perSecond.toFixed(0)}/s`);
 console.log(`CPU per notification at full speed: clients ${flat.clientCpuUs.toFixed(1)} µs, server ${flat.serverCpuUs.toFixed(1)} µs (each side's whole process)`);
 console.log(`at half that rate: ${half.received}/${half.sent} arrived, latency p50 ${q(half.latencies, 0.5).toFixed(2)} ms, p99 ${q(half.latencies, 0.99).toFixed(2)} ms`);
 console.log(JSON.stringify({
@@ -92,6 +97,8 @@ console.log(JSON.stringify({
   clients,
   client_processes: procs,
   notifications_per_s: Math.round(flat.perSecond),
+  raw_udp_per_s: Math.round(rawRun.perSecond),
+  ratio_vs_raw_udp: Math.round((flat.perSecond / Math.max(1, rawRun.perSecond)) * 1000) / 1000,
   delivered_fraction: Math.round((flat.received / Math.max(1, flat.sent)) * 1000) / 1000,
   half_load_per_s: Math.round(half.perSecond),
   p50_ms: Math.round(q(half.latencies, 0.5) * 100) / 100,
