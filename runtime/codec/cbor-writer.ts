@@ -1,6 +1,6 @@
 /**
  * A minimal CBOR writer for the SenML CBOR encoder: heads, text and byte strings, numbers,
- * booleans, straight into one growing buffer. It writes exactly the bytes the shared cbor-x
+ * booleans, straight into a slab of bytes that items are handed out as views of. It writes exactly the bytes the shared cbor-x
  * Encoder (cbor-engine.ts) writes for the same values (shortest heads, integers up to 32
  * bits as integers, other numbers as float64, bigint as 8-byte integers), without building
  * a Map per record for cbor-x to walk again: on a SenML pack that walk was half the cost.

@@ -99,6 +99,7 @@ function str(v: CborScalar, label: string, at: number): string {
  */
 function nameIds(b: Uint8Array, rd: CborReader, r: SenmlIn): boolean {
   const p = rd.pos;
+  if (p >= b.length) return false;
   const ib = b[p]!;
   if (ib < 0x61 || ib > 0x77) return false; // a text string of 1..23 bytes
   const end = p + 1 + (ib & 31);
