@@ -36,4 +36,8 @@ test('formatsFor and compositeFormats list what each version allows', () => {
   assert.deepEqual(formatsFor(parsePath('/3/0'), '1.2'), [112, 110, 11544, 11542, 11543, 1542, 1543]);
   assert.deepEqual(compositeFormats('1.0'), []);
   assert.deepEqual(compositeFormats('1.1'), [112, 110]);
+  assert.deepEqual(compositeFormats('1.2'), [112, 110, 11544]);
+  assert.deepEqual(formatsFor(parsePath('/3/0/0'), '1.2', res(0)), [0, 60, 112, 110, 11544, 11542, 11543, 1542, 1543]);
+  assert.deepEqual(formatsFor(parsePath('/32769/0/10'), '1.1', everyType.resources[10]), [42, 0, 60, 112, 110, 11542, 11543, 1542, 1543], 'Opaque prefers octet-stream');
+  assert.deepEqual(formatsFor(parsePath('/3/0/6'), '1.1', res(6)), [112, 110, 11542, 11543, 1542, 1543], 'a multiple resource is no single value');
 });
