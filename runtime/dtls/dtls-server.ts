@@ -1,4 +1,4 @@
-import type { DatagramTransport, PeerAddress } from '../transport/datagram-transport.js';
+import type { DatagramTransport, PeerAddress, PeerIdentity } from '../transport/datagram-transport.js';
 import { peerKey } from '../transport/datagram-transport.js';
 import { CookieJar } from './cookie.js';
 import type { Connection } from './connection.js';
@@ -56,6 +56,11 @@ export interface DtlsServerOptions extends DtlsCommonOptions {
   readonly sessionLifetimeMs?: number;
   /** Length of the RFC 9146 connection IDs handed to clients that offer the extension (0: off; default 6). */
   readonly connectionIdLength?: number;
+  /**
+   * Asked before a session is resumed (abbreviated handshake): whether its identity is still
+   * trusted. False makes it a full handshake, which checks the credentials again.
+   */
+  readonly verifyResumption?: (identity: PeerIdentity, peer: PeerAddress) => boolean | Promise<boolean>;
 }
 
 /** A ClientHello fits one record in practice; longer ones are not worth state before the cookie. */
@@ -83,6 +88,7 @@ export class DtlsServer extends DtlsEndpoint {
       ...(options.pskStore !== undefined ? { pskStore: options.pskStore } : {}),
       ...(options.rpk !== undefined ? { rpk: { ...loadRpk(options.rpk), verifyClientKey: options.rpk.verifyClientKey } } : {}),
       ...(options.x509 !== undefined ? { x509: x509Verifier(loadX509(options.x509), options.x509.verifyClient) } : {}),
+      ...(options.verifyResumption !== undefined ? { verifyResumption: options.verifyResumption } : {}),
     };
     this.maxPeers = options.maxPeers ?? 10_000;
     this.evictIdleAfterMs = options.evictIdleAfterMs ?? 300_000;
@@ -93,6 +99,36 @@ export class DtlsServer extends DtlsEndpoint {
     const cidLength = options.connectionIdLength ?? 6;
     if (!Number.isInteger(cidLength) || cidLength < 0 || cidLength > 32) throw new DtlsError('E_DTLS_CONFIG', 'connectionIdLength must be 0..32');
     this.cidLength = cidLength;
+  }
+
+  /**
+   * Ends every session whose peer identity `match` picks, with close_notify, and every
+   * handshake whose client claimed such an identity, with a fatal alert; forgets those
+   * sessions for resumption too. For credentials that were revoked. Returns how many ended.
+   */
+  closeSessions(match: (identity: PeerIdentity) => boolean): number {
+    let n = 0;
+    for (const c of [...this.conns.values()]) {
+      if (c.isEnded) continue;
+      if (c.isEstablished) {
+        if (c.identity !== undefined && match(c.identity)) { c.close(); n++; }
+        continue;
+      }
+      const claimed = c instanceof ServerConnection ? c.claimedIdentity : null;
+      if (claimed !== null && match(claimed)) {
+        c.fail(new DtlsError('E_DTLS_HANDSHAKE_FAILURE', 'the client\'s credentials were revoked during its handshake'), true);
+        n++;
+      }
+    }
+    this.sessions?.deleteWhere((s) => match(s.identity));
+    return n;
+  }
+
+  /** The peers with an established session and who they proved to be. */
+  sessionIdentities(): { readonly peer: PeerAddress; readonly identity: PeerIdentity }[] {
+    const out: { peer: PeerAddress; identity: PeerIdentity }[] = [];
+    for (const c of this.conns.values()) if (c.isEstablished && !c.isEnded && c.identity !== undefined) out.push({ peer: c.peer, identity: c.identity });
+    return out;
   }
 
   /** Rotates the cookie secret now. */

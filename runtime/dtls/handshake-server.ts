@@ -46,6 +46,8 @@ export interface ServerCredentials {
     /** Validates a client's chain (DER, leaf first); returns the leaf or throws DtlsError. */
     readonly verifyClientChain: (ders: Uint8Array[], peer: PeerAddress) => X509Certificate | Promise<X509Certificate>;
   };
+  /** Whether a cached session's identity may still resume; false: a full handshake instead. */
+  readonly verifyResumption?: (identity: PeerIdentity, peer: PeerAddress) => boolean | Promise<boolean>;
 }
 
 type ServerState =
@@ -78,6 +80,8 @@ export class ServerConnection extends Connection {
   }
 
   get helloRandom(): Uint8Array { return this.clientRandom; }
+  /** Who the client claims to be so far in its handshake (PSK identity, key, certificate); null before it said. */
+  get claimedIdentity(): PeerIdentity | null { return this.peerIdentity; }
   get extendedMasterSecret(): boolean { return this.useEms; }
   get encryptThenMac(): boolean { return this.useEtm; }
 
@@ -171,31 +175,46 @@ export class ServerConnection extends Connection {
       }
       const resumed = this.resumable(hello);
       if (resumed !== undefined) {
-        this.resume(resumed, extensions);
-        return;
+        // The identity may have lost its credentials since: resuming would skip their check.
+        const ok = this.creds.verifyResumption?.(resumed.identity, this.peer) ?? true;
+        if (ok === true) { this.resume(resumed, extensions); return; }
+        if (ok instanceof Promise) {
+          this.runAsync(ok.then((yes) => {
+            if (this.isEnded) return;
+            if (yes) this.resume(resumed, extensions);
+            else this.fullHandshake(suite, extensions, resumed);
+          }));
+          return;
+        }
       }
-      if (this.sessions !== null) this.sessionId = randomBytesPooled(32);
-      const flight: FlightEntry[] = [];
-      const add = (type: number, body: Uint8Array): void => { flight.push({ kind: 'handshake', epoch: 0, msg: this.nextMessage(type, body) }); };
-      add(HandshakeType.serverHello, encodeServerHello({
-        version: DTLS_1_2, random: this.serverRandom, sessionId: this.sessionId,
-        cipherSuite: suite.id, compressionMethod: 0, extensions,
-      }));
-      if (suite.keyExchange === 'ecdhe_ecdsa') {
-        this.ecdh = ephemeralKey();
-        const rpkMode = this.certMode === 'rpk';
-        const signingKey = rpkMode ? this.creds.rpk!.privateKey : this.creds.x509!.privateKey;
-        add(HandshakeType.certificate, rpkMode ? encodeRpkCertificate(this.creds.rpk!.spki) : encodeCertificateList(this.creds.x509!.chain));
-        add(HandshakeType.serverKeyExchange, encodeServerKeyExchangeEcdhe(new Uint8Array(this.ecdh.getPublicKey()), this.clientRandom, this.serverRandom, signingKey));
-        // LwM2M authenticates the client too: ask for its raw public key.
-        add(HandshakeType.certificateRequest, encodeCertificateRequest());
-        this.state = 'wait_client_certificate';
-      }
-      add(HandshakeType.serverHelloDone, new Uint8Array(0));
-      this.sendFlight(flight, false);
+      this.fullHandshake(suite, extensions, resumed);
     } catch (e) {
       this.failWith(e);
     }
+  }
+
+  /** Flight 4 of a full handshake; a cached session refused for resumption is forgotten first. */
+  private fullHandshake(suite: CipherSuite, extensions: Extension[], refused: ResumableSession | undefined): void {
+    if (refused !== undefined) this.sessions?.delete(sessionKey(refused.sessionId));
+    if (this.sessions !== null) this.sessionId = randomBytesPooled(32);
+    const flight: FlightEntry[] = [];
+    const add = (type: number, body: Uint8Array): void => { flight.push({ kind: 'handshake', epoch: 0, msg: this.nextMessage(type, body) }); };
+    add(HandshakeType.serverHello, encodeServerHello({
+      version: DTLS_1_2, random: this.serverRandom, sessionId: this.sessionId,
+      cipherSuite: suite.id, compressionMethod: 0, extensions,
+    }));
+    if (suite.keyExchange === 'ecdhe_ecdsa') {
+      this.ecdh = ephemeralKey();
+      const rpkMode = this.certMode === 'rpk';
+      const signingKey = rpkMode ? this.creds.rpk!.privateKey : this.creds.x509!.privateKey;
+      add(HandshakeType.certificate, rpkMode ? encodeRpkCertificate(this.creds.rpk!.spki) : encodeCertificateList(this.creds.x509!.chain));
+      add(HandshakeType.serverKeyExchange, encodeServerKeyExchangeEcdhe(new Uint8Array(this.ecdh.getPublicKey()), this.clientRandom, this.serverRandom, signingKey));
+      // LwM2M authenticates the client too: ask for its raw public key.
+      add(HandshakeType.certificateRequest, encodeCertificateRequest());
+      this.state = 'wait_client_certificate';
+    }
+    add(HandshakeType.serverHelloDone, new Uint8Array(0));
+    this.sendFlight(flight, false);
   }
 
   protected awaitingPeerFinished(): boolean { return this.state === 'wait_finished' || this.state === 'wait_finished_resumed'; }

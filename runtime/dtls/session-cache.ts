@@ -38,6 +38,13 @@ export class SessionCache {
   }
 
   delete(key: string): void { this.map.delete(key); }
+
+  /** Forgets every session `match` picks; returns how many went. */
+  deleteWhere(match: (s: ResumableSession) => boolean): number {
+    let n = 0;
+    for (const [k, s] of this.map) if (match(s)) { this.map.delete(k); n++; }
+    return n;
+  }
   get size(): number { return this.map.size; }
 }
 

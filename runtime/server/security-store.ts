@@ -27,6 +27,13 @@ export interface EndpointSecurity {
   readonly allowNoSec?: boolean;
 }
 
+/** One change of an endpoint's entry: before and after (undefined: none). */
+export interface SecurityChange {
+  readonly endpoint: string;
+  readonly previous: EndpointSecurity | undefined;
+  readonly current: EndpointSecurity | undefined;
+}
+
 export interface SecurityStore {
   get(endpoint: string): Promise<EndpointSecurity | undefined>;
   /** The endpoint whose PSK identity this is: the DTLS handshake takes its key from here. */
@@ -39,6 +46,24 @@ export interface SecurityStore {
   set(entry: EndpointSecurity): Promise<void>;
   remove(endpoint: string): Promise<EndpointSecurity | undefined>;
   all(): Promise<EndpointSecurity[]>;
+  /**
+   * Calls `listener` after every change made through this store (set, remove), so that the
+   * DTLS transport ends at once the sessions of credentials that were removed or replaced.
+   * Returns the unsubscribe function. Optional: without it (a store other processes change
+   * too), the transport finds revoked credentials by checking its sessions periodically.
+   */
+  watch?(listener: (change: SecurityChange) => void): () => void;
+}
+
+/** Whether two entries hold the same DTLS credentials (mode, identity and key, public key, CN). */
+export function sameCredentials(a: EndpointSecurity | undefined, b: EndpointSecurity | undefined): boolean {
+  const x = a?.credentials;
+  const y = b?.credentials;
+  if (x === undefined || y === undefined) return x === y;
+  if (x.mode === 'psk' && y.mode === 'psk') return x.identity === y.identity && Buffer.compare(x.key, y.key) === 0;
+  if (x.mode === 'rpk' && y.mode === 'rpk') return publicKeyId(x.publicKey) === publicKeyId(y.publicKey);
+  if (x.mode === 'x509' && y.mode === 'x509') return expectedCommonName(a!) === expectedCommonName(b!);
+  return false;
 }
 
 /** The subject CN a certificate entry expects; undefined for other modes. */
@@ -83,6 +108,7 @@ export class MemorySecurityStore implements SecurityStore {
   readonly #byEndpoint = new Map<string, EndpointSecurity>();
   /** credentialKey -> endpoint. */
   readonly #byCredential = new Map<string, string>();
+  readonly #listeners = new Set<(change: SecurityChange) => void>();
 
   constructor(entries: readonly EndpointSecurity[] = []) {
     for (const e of entries) this.#set(e);
@@ -115,7 +141,24 @@ export class MemorySecurityStore implements SecurityStore {
     this.#byEndpoint.delete(endpoint);
     const k = credentialKey(old);
     if (k !== undefined) this.#byCredential.delete(k);
+    this.#tell({ endpoint, previous: old, current: undefined });
     return old;
+  }
+
+  watch(listener: (change: SecurityChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => { this.#listeners.delete(listener); };
+  }
+
+  #tell(change: SecurityChange): void {
+    // A listener's failure is its own: the change is made and the others still hear of it.
+    for (const l of [...this.#listeners]) {
+      try {
+        l(change);
+      } catch {
+        /* ignored */
+      }
+    }
   }
 
   async all(): Promise<EndpointSecurity[]> {
@@ -139,5 +182,6 @@ export class MemorySecurityStore implements SecurityStore {
     if (oldKey !== undefined) this.#byCredential.delete(oldKey);
     this.#byEndpoint.set(entry.endpoint, entry);
     if (k !== undefined) this.#byCredential.set(k, entry.endpoint);
+    this.#tell({ endpoint: entry.endpoint, previous: old, current: entry });
   }
 }
