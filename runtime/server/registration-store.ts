@@ -22,13 +22,13 @@ export interface RegistrationStore {
 }
 
 export class MemoryRegistrationStore implements RegistrationStore {
+  // Every index holds the registration itself: a Read looks its client up by endpoint in one step.
   readonly #byId = new Map<string, Registration>();
-  readonly #byEndpoint = new Map<string, string>();
-  readonly #byAddress = new Map<string, string>();
+  readonly #byEndpoint = new Map<string, Registration>();
+  readonly #byAddress = new Map<string, Registration>();
 
   async add(r: Registration): Promise<Registration | undefined> {
-    const oldId = this.#byEndpoint.get(r.endpoint);
-    const old = oldId === undefined ? undefined : this.#byId.get(oldId);
+    const old = this.#byEndpoint.get(r.endpoint);
     if (old !== undefined) this.#unindex(old);
     this.#byId.set(r.id, r);
     this.#index(r);
@@ -40,8 +40,7 @@ export class MemoryRegistrationStore implements RegistrationStore {
   }
 
   async byEndpoint(endpoint: string): Promise<Registration | undefined> {
-    const id = this.#byEndpoint.get(endpoint);
-    return id === undefined ? undefined : this.#byId.get(id);
+    return this.#byEndpoint.get(endpoint);
   }
 
   async replace(r: Registration): Promise<boolean> {
@@ -54,21 +53,20 @@ export class MemoryRegistrationStore implements RegistrationStore {
   }
 
   async byAddress(address: string): Promise<Registration | undefined> {
-    const id = this.#byAddress.get(address);
-    return id === undefined ? undefined : this.#byId.get(id);
+    return this.#byAddress.get(address);
   }
 
   #index(r: Registration): void {
-    this.#byEndpoint.set(r.endpoint, r.id);
-    this.#byAddress.set(peerKey(r.address), r.id);
+    this.#byEndpoint.set(r.endpoint, r);
+    this.#byAddress.set(peerKey(r.address), r);
   }
 
   /** Drops the indexes that still point at this registration (another may own the key by now). */
   #unindex(r: Registration): void {
     this.#byId.delete(r.id);
-    if (this.#byEndpoint.get(r.endpoint) === r.id) this.#byEndpoint.delete(r.endpoint);
+    if (this.#byEndpoint.get(r.endpoint) === r) this.#byEndpoint.delete(r.endpoint);
     const a = peerKey(r.address);
-    if (this.#byAddress.get(a) === r.id) this.#byAddress.delete(a);
+    if (this.#byAddress.get(a) === r) this.#byAddress.delete(a);
   }
 
   async remove(id: string): Promise<Registration | undefined> {
@@ -81,7 +79,7 @@ export class MemoryRegistrationStore implements RegistrationStore {
   async removeExpired(now: number): Promise<Registration[]> {
     const out: Registration[] = [];
     for (const r of this.#byId.values()) if (r.expiresAt < now) out.push(r);
-    for (const r of out) await this.remove(r.id);
+    for (const r of out) this.#unindex(r);
     return out;
   }
 
