@@ -1,6 +1,7 @@
 /**
  * Notification storing (/1/x/6) end to end over real UDP: our server observes a client through
- * a relay whose link is cut (the server goes away) and restored (it comes back). With storing
+ * a relay whose link is cut (the server goes away) and restored (it comes back); and a server
+ * that stops, with a new one started on its port over the same stores. With storing
  * on, what changed meanwhile arrives afterwards, in order, on the same observation, and a Send
  * made meanwhile after it; with it off, nothing of the outage arrives.
  */
@@ -10,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { BasicDevice, LwM2MClient } from '../../runtime/client/index.js';
 import type { LwM2MNode } from '../../runtime/model/node.js';
 import type { LwM2MRecord } from '../../runtime/model/record.js';
-import { LwM2MServer, type Registration } from '../../runtime/server/index.js';
+import { LwM2MServer, MemoryObservationStore, MemoryRegistrationStore, type Registration } from '../../runtime/server/index.js';
 import { UdpRelay } from './fixtures/udp-relay.js';
 
 let server: LwM2MServer;
@@ -126,4 +127,54 @@ test('storing off (/1/x/6 false): what changed during the outage never arrives',
   assert.deepEqual(again.values, [62, 63]);
   assert.ok(!c.values.includes(61) && !c.values.includes(62), `nothing of the outage on the old observation: ${JSON.stringify(c.values)}`);
   assert.equal(registrations.length, 2);
+});
+
+test('the server goes away and a new one comes back on its port (its stores kept): the stored notifications reach the new one', async () => {
+  const store = new MemoryRegistrationStore();
+  const observationStore = new MemoryObservationStore();
+  const first = new LwM2MServer({ port: 0, store, observationStore });
+  await first.start();
+  const port = first.address().port;
+  const dev = new BasicDevice({ manufacturer: 'Acme', batteryLevel: 30 });
+  const c = new LwM2MClient({
+    endpoint: 'restarted', objects: [dev], lwm2mVersion: '1.2',
+    servers: [{ uri: `coap://127.0.0.1:${port}`, shortServerId: 1, lifetime: 60 }],
+    coap: { ackTimeoutMs: 100, maxRetransmit: 1 }, retry: { initialDelayMs: 100, maxDelayMs: 200 }, requestTimeoutMs: 400,
+  });
+  const registered = c.next('registered');
+  await c.start();
+  await registered;
+  let second: LwM2MServer | undefined;
+  try {
+    await first.client('restarted').writeAttributes('/3/0/9', { con: 1 });
+    const before = collector();
+    await first.client('restarted').observe('/3/0/9', before.listener);
+    dev.batteryLevel.set(31);
+    await before.until(31);
+    await first.client('restarted').read('/3/0/9');
+    await first.stop(); // gone: nothing answers on its port
+
+    const failed = c.next('registrationFailed');
+    dev.batteryLevel.set(32);
+    assert.equal((await failed).operation, 'update');
+    await turn();
+    dev.batteryLevel.set(33);
+
+    second = new LwM2MServer({ port, store, observationStore });
+    const got: number[] = [];
+    const waiters: (() => void)[] = [];
+    second.on('notification', (endpoint, path, node) => {
+      if (endpoint === 'restarted' && path === '/3/0/9' && node.kind === 'resource') got.push(node.value as number);
+      for (const w of waiters.splice(0)) w();
+    });
+    const updated = c.next('updated');
+    await second.start();
+    await updated;
+    const deadline = Date.now() + 5000;
+    while (!got.includes(33) && Date.now() < deadline) await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 100); });
+    assert.deepEqual(got, [32, 33], 'the new server took the observation up again from its store and got what was stored, in order');
+  } finally {
+    await c.stop({ deregister: false });
+    await second?.stop();
+  }
 });
