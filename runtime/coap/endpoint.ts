@@ -607,8 +607,9 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     }
     // An ACK with a response must echo the token of the request it answers.
     if (m.type === MessageType.ACK && m.code !== EMPTY_CODE) {
-      const ex = this.pending.get(`${pk}|${tokenKey(m.token)}`);
-      if (ex === undefined || ex.transmission !== t) {
+      // The CON's owner is the exchange it carries (no key to build): same peer and message ID, so the token must match.
+      const ex = t.owner;
+      if (!(ex instanceof Exchange) || ex.transmission !== t || !sameBytes(ex.token, m.token)) {
         this.stats.unmatched++;
         return;
       }

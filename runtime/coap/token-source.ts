@@ -24,6 +24,8 @@ export class TokenSource {
 
 /** A string key of a token, for maps. */
 export function tokenKey(token: Uint8Array): string {
+  // Our own tokens are 8 bytes: one string at once, not one per byte.
+  if (token.length === 8) return String.fromCharCode(token[0]!, token[1]!, token[2]!, token[3]!, token[4]!, token[5]!, token[6]!, token[7]!);
   let s = '';
   for (let i = 0; i < token.length; i++) s += String.fromCharCode(token[i] as number);
   return s;
