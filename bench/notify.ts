@@ -6,12 +6,13 @@
  * core's worth; a notification counts once, when its value reaches the server's callback.
  * The raw limit runs in the same harness: bare UDP datagrams from as many sockets into one
  * socket, so what the harness and the machine can carry is printed beside what the SDK does.
- * Bounded: three runs of a few seconds. BENCH_CLIENTS, BENCH_SECONDS, BENCH_PROCS override.
+ * Bounded: three runs of a few seconds. BENCH_CLIENTS, BENCH_SECONDS, BENCH_PROCS override;
+ * BENCH_PROFILE=dir writes a --cpu-prof of every process there.
  * Last line JSON.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
@@ -20,9 +21,21 @@ const clients = Number(process.env['BENCH_CLIENTS'] ?? 200);
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);
 const procs = Math.max(1, Math.min(clients, Number(process.env['BENCH_PROCS'] ?? cpus().length)));
 
+/**
+ * Both sides run as JavaScript compiled by tsc, as a user runs the package, not through the tsx
+ * loader (its transform wraps every closure in a naming helper, and its loader thread and source
+ * maps are no part of the SDK). Into bench/out/notify-js (ignored by git), never into dist/.
+ */
+const js = join(root, 'bench/out/notify-js');
+const compiled = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--ignoreConfig', '--outDir', js, '--rootDir', root,
+  '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--strict', '--skipLibCheck', '--types', 'node',
+  '--declaration', 'false', '--sourceMap', 'false', 'bench/fixtures/notify-server.ts', 'bench/fixtures/notify-clients.ts'], { cwd: root, stdio: 'inherit' });
+if (compiled.status !== 0) throw new Error('compiling the bench fixtures failed');
+
 type Json = Record<string, unknown>;
 function start(script: string, args: string[]): { child: ChildProcessByStdio<Writable, Readable, null>; next: () => Promise<Json> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  const file = join(js, script.replace(/\.ts$/, '.js'));
+  const child = spawn(process.execPath, [...(process.env['BENCH_PROFILE'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE']}`]), file, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
   const queue: Json[] = [];
   const waiting: ((j: Json) => void)[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => {
