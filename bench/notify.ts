@@ -23,8 +23,9 @@ const procs = Math.max(1, Math.min(clients, Number(process.env['BENCH_PROCS'] ??
 
 /**
  * Both sides run as JavaScript compiled by tsc, as a user runs the package, not through the tsx
- * loader (its transform wraps every closure in a naming helper, and its loader thread and source
- * maps are no part of the SDK). Into bench/out/notify-js (ignored by git), never into dist/.
+ * loader (its transform, loader thread and source maps are no part of the SDK; under it the same
+ * runs cost the clients about twice the CPU per notification). Into bench/out/notify-js (ignored
+ * by git), never into dist/.
  */
 const js = join(root, 'bench/out/notify-js');
 const compiled = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--ignoreConfig', '--outDir', js, '--rootDir', root,
