@@ -10,22 +10,25 @@
 import { publicKeyId } from './public-key-id.js';
 import { defaultPrefix, RedisScript, replyString, replyStrings, type RedisCommander, type RedisStoreOptions } from './redis-connection.js';
 import { fromStoreJson, toStoreJson } from './redis-json.js';
-import { expectedCommonName, MemorySecurityStore, type EndpointSecurity, type SecurityStore } from './security-store.js';
+import { expectedCommonName, MemorySecurityStore, type EndpointSecurity, type SecurityChange, type SecurityStore } from './security-store.js';
 import { ServerError } from './server-error.js';
 
-/** ARGV: prefix, endpoint, data, credential key ('' for none). Returns the other holder when refused. */
+/**
+ * ARGV: prefix, endpoint, data, credential key ('' for none).
+ * Returns {'held', other endpoint} when refused, else {'set', previous data or ''}.
+ */
 const SET = new RedisScript(`
 local p, ep, d, c = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if c ~= '' then
   local holder = redis.call('GET', p..'sc:'..c)
-  if holder and holder ~= ep then return holder end
+  if holder and holder ~= ep then return {'held', holder} end
 end
-local oldc = redis.call('HGET', p..'s:'..ep, 'c')
-if oldc and oldc ~= '' and redis.call('GET', p..'sc:'..oldc) == ep then redis.call('DEL', p..'sc:'..oldc) end
+local old = redis.call('HMGET', p..'s:'..ep, 'd', 'c')
+if old[2] and old[2] ~= '' and redis.call('GET', p..'sc:'..old[2]) == ep then redis.call('DEL', p..'sc:'..old[2]) end
 redis.call('HSET', p..'s:'..ep, 'd', d, 'c', c)
 if c ~= '' then redis.call('SET', p..'sc:'..c, ep) end
 redis.call('SADD', p..'sa', ep)
-return false
+return {'set', old[1] or ''}
 `);
 
 /** ARGV: prefix, endpoint. */
@@ -69,6 +72,7 @@ function credentialKey(entry: EndpointSecurity): string {
 
 export class RedisSecurityStore implements SecurityStore {
   readonly #prefix: string;
+  readonly #listeners = new Set<(change: SecurityChange) => void>();
 
   constructor(
     private readonly redis: RedisCommander,
@@ -97,12 +101,35 @@ export class RedisSecurityStore implements SecurityStore {
   async set(raw: EndpointSecurity): Promise<void> {
     // The in-memory store's checks and copies, so that both stores refuse and keep the same.
     const [entry] = await new MemorySecurityStore([raw]).all();
-    const holder = replyString(await SET.run(this.redis, [], [this.#prefix, entry!.endpoint, toStoreJson(entry), credentialKey(entry!)]));
-    if (holder !== undefined) throw new ServerError('E_ARGUMENT', `endpoint ${entry!.endpoint}: these credentials already belong to endpoint ${holder}`);
+    const [status, other] = replyStrings(await SET.run(this.redis, [], [this.#prefix, entry!.endpoint, toStoreJson(entry), credentialKey(entry!)]));
+    if (status === 'held') throw new ServerError('E_ARGUMENT', `endpoint ${entry!.endpoint}: these credentials already belong to endpoint ${other}`);
+    this.#tell({ endpoint: entry!.endpoint, previous: other === '' ? undefined : decode(other), current: entry });
   }
 
   async remove(endpoint: string): Promise<EndpointSecurity | undefined> {
-    return decode(replyString(await REMOVE.run(this.redis, [], [this.#prefix, endpoint])));
+    const old = decode(replyString(await REMOVE.run(this.redis, [], [this.#prefix, endpoint])));
+    if (old !== undefined) this.#tell({ endpoint, previous: old, current: undefined });
+    return old;
+  }
+
+  /**
+   * Tells of the changes made through this store object, so that a DTLS transport in this
+   * process ends the sessions of removed credentials at once. Changes made by other processes
+   * are found by the transport's periodic check (`revalidateSessionsMs`).
+   */
+  watch(listener: (change: SecurityChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => { this.#listeners.delete(listener); };
+  }
+
+  #tell(change: SecurityChange): void {
+    for (const l of [...this.#listeners]) {
+      try {
+        l(change);
+      } catch {
+        // A listener's failure is its own: the change is made and the others still hear of it.
+      }
+    }
   }
 
   async all(): Promise<EndpointSecurity[]> {

@@ -1,7 +1,8 @@
 /**
  * The DTLS server with its credentials in Redis (RedisSecurityStore), over real DTLS on
  * 127.0.0.1: the handshake takes its PSK from Redis, a credential added through another
- * process's store works at once, and one removed there stops being accepted at the next Update.
+ * process's store works at once, and one removed there stops being accepted at the next Update;
+ * one removed through the server's own store ends its session at once.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -61,4 +62,15 @@ test('credentials changed through another connection: a new one is accepted at o
   } finally {
     await other.close();
   }
+});
+
+test('credentials removed through the server\'s own Redis store end the DTLS session at once (watch): the next Update needs a handshake the store refuses', { timeout: 20_000 }, async () => {
+  const stores = redisStores(redis.redis, { prefix: 'dtls3:' });
+  await stores.security.set({ endpoint: 'dev-a', credentials: { mode: 'psk', identity: 'id-a', key: KEY_A } });
+  const server = await startServer({ ...stores, securityStore: stores.security, dtls });
+  const a = await dtlsPeer({ psk: { identity: 'id-a', key: KEY_A } });
+  const reg = await register(a, server.address(), 'dev-a');
+  assert.equal(reg.code, '2.01');
+  await stores.security.remove('dev-a');
+  await assert.rejects(update(a, server.address(), reg.location));
 });

@@ -203,6 +203,26 @@ for (const kind of kinds) {
       await assert.rejects(s.set({ endpoint: 'k', credentials: { mode: 'rpk', publicKey: new Uint8Array([1, 2]) } }), (e: unknown) => e instanceof ServerError && e.code === 'E_ARGUMENT');
     });
 
+    test('watch tells each set and remove made through the store, with the entries before and after', async () => {
+      const s = kind.security();
+      const changes: { endpoint: string; previous: unknown; current: unknown }[] = [];
+      const unwatch = s.watch!((c) => changes.push({ endpoint: c.endpoint, previous: c.previous?.credentials, current: c.current?.credentials }));
+      const k1 = new Uint8Array([1]);
+      const k2 = new Uint8Array([2]);
+      await s.set({ endpoint: 'w', credentials: { mode: 'psk', identity: 'w-1', key: k1 } });
+      await s.set({ endpoint: 'w', credentials: { mode: 'psk', identity: 'w-2', key: k2 } });
+      await assert.rejects(s.set({ endpoint: 'v', credentials: { mode: 'psk', identity: 'w-2', key: k2 } }));
+      await s.remove('w');
+      await s.remove('w');
+      unwatch();
+      await s.set({ endpoint: 'after', allowNoSec: true });
+      assert.deepEqual(changes, [
+        { endpoint: 'w', previous: undefined, current: { mode: 'psk', identity: 'w-1', key: k1 } },
+        { endpoint: 'w', previous: { mode: 'psk', identity: 'w-1', key: k1 }, current: { mode: 'psk', identity: 'w-2', key: k2 } },
+        { endpoint: 'w', previous: { mode: 'psk', identity: 'w-2', key: k2 }, current: undefined },
+      ]);
+    });
+
     test('a caller changing its key buffer later does not change what the store trusts', async () => {
       const s = kind.security();
       const key = new Uint8Array([9, 9, 9]);
