@@ -572,6 +572,7 @@ export class LwM2MClient extends TypedEmitter<ClientEvents> {
       log: this.#log,
       stored: this.#stored,
       serverPolicy: (ssid) => this.#serverPolicy(ssid),
+      policyNow: (ssid) => this.#defaults.get(ssid),
       render: (who, path, accept) => read(ctx, who, path, accept),
       link: (ssid) => this.#link(ssid),
       unreachable: (ssid) => this.#unreachable(ssid),
