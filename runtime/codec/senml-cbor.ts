@@ -153,7 +153,7 @@ export function readSenmlCbor(bytes: Uint8Array, sink?: SenmlResolver): SenmlIn[
   const count = rd.arg;
   rd.checkCount(count, 1, 0);
   const out: SenmlIn[] = [];
-  const scratch = senmlIn(0);
+  const scratch = senmlIn(0, [0, 0, 0, 0]);
   for (let k = 0; count === INDEFINITE ? !rd.isBreak() : k < count; k++) {
     const at = rd.pos;
     const major = rd.head() >> 5;
@@ -163,7 +163,7 @@ export function readSenmlCbor(bytes: Uint8Array, sink?: SenmlResolver): SenmlIn[
     }
     const size = rd.arg;
     rd.checkCount(size, 2, at);
-    const r = sink === undefined ? senmlIn(k) : resetSenmlIn(scratch, k);
+    const r = sink === undefined ? senmlIn(k, [0, 0, 0, 0]) : resetSenmlIn(scratch, k);
     for (let e = 0; size === INDEFINITE ? !rd.isBreak() : e < size; e++) {
       // The label: one byte for the common small integers.
       const p = rd.pos;

@@ -42,9 +42,12 @@ export interface SenmlIn {
   idSlash: boolean;
 }
 
-/** A record with every field present from the start: one object shape for all of them. */
-export function senmlIn(offset: number): SenmlIn {
-  return { bn: undefined, bt: undefined, n: undefined, t: undefined, field: undefined, value: undefined, offset, ids: [0, 0, 0, 0], idCount: 0, idSlash: false };
+/** The ids of records whose reader never splits names (JSON): shared, never written. */
+const NO_IDS: number[] = [];
+
+/** A record with every field present from the start: one object shape for all of them; a reader that fills `ids` passes its own four. */
+export function senmlIn(offset: number, ids: number[] = NO_IDS): SenmlIn {
+  return { bn: undefined, bt: undefined, n: undefined, t: undefined, field: undefined, value: undefined, offset, ids, idCount: 0, idSlash: false };
 }
 
 /** Resolved (object, resource) pairs per descriptor, shared by every encode and decode: descriptors are immutable. */
