@@ -4,7 +4,7 @@ import type { PeerAddress, PeerIdentity } from '../transport/datagram-transport.
 import { AlertDescription, AlertLevel, alertForCode, encodeAlert, parseAlert } from './alert.js';
 import type { CipherSuite } from './cipher-suite.js';
 import { DtlsError } from './dtls-error.js';
-import { encodeHandshakeMessage, fragmentHandshakeMessage, HANDSHAKE_HEADER_LENGTH, parseHandshakeFragments } from './handshake-fragment.js';
+import { encodeHandshakeMessage, fragmentHandshakeMessage, HANDSHAKE_HEADER_LENGTH, HandshakeType, parseHandshakeFragments } from './handshake-fragment.js';
 import type { HandshakeFragment, HandshakeMessage } from './handshake-fragment.js';
 import { HandshakeReassembler } from './handshake-reassembler.js';
 import type { RecordCipher } from './record-cipher.js';
@@ -73,6 +73,7 @@ export abstract class Connection {
   protected readonly timer: RetransmitTimer;
   protected suite: CipherSuite | null = null;
   private lastResend = 0;
+  private lastRefusal = 0;
   /** RFC 9146: the CID we expect on protected records, and the one we put on ours. */
   protected readCid: Uint8Array | null = null;
   protected writeCid: Uint8Array | null = null;
@@ -251,7 +252,14 @@ export abstract class Connection {
       throw e;
     }
     let peerRetransmitted = false;
+    let renegotiation = false;
     for (const f of frags) {
+      // A hello after the handshake starts a renegotiation (its message_seq restarts at 0, RFC
+      // 6347 4.2.2, so it would pass for a retransmission): we never renegotiate.
+      if (this.isEstablished && (f.type === HandshakeType.clientHello || f.type === HandshakeType.helloRequest)) {
+        renegotiation = true;
+        continue;
+      }
       if (!current) {
         // Old-epoch handshake records only tell us the peer is retransmitting.
         if (f.messageSeq < this.reassembler.nextSeq) peerRetransmitted = true;
@@ -265,6 +273,15 @@ export abstract class Connection {
         throw e;
       }
       if (res === 'old') peerRetransmitted = true;
+    }
+    if (renegotiation && protectedRecord && current) {
+      // RFC 5746 4.2 / 5246 7.2.2: a warning; the session goes on. Repeats are answered at most
+      // once per guard interval.
+      const now = Date.now();
+      if (now - this.lastRefusal >= RESEND_GUARD_MS) {
+        this.lastRefusal = now;
+        this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
+      }
     }
     this.pumpMessages();
     if (this.isEnded) return;
