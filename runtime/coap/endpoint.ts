@@ -158,6 +158,21 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     this.transport.onDatagram((d) => this.onDatagram(d));
   }
 
+  /**
+   * Peer keys of the address objects we send to again and again (a server's registrations):
+   * looked up by identity instead of built and hashed anew per request (~4x cheaper).
+   */
+  private readonly peerKeys = new WeakMap<PeerAddress, { readonly address: string; readonly port: number; readonly key: string }>();
+
+  private keyOf(peer: PeerAddress): string {
+    const e = this.peerKeys.get(peer);
+    // Checked, in case an address object was changed after use despite its readonly fields.
+    if (e !== undefined && e.port === peer.port && e.address === peer.address) return e.key;
+    const key = peerKey(peer);
+    this.peerKeys.set(peer, { address: peer.address, port: peer.port, key });
+    return key;
+  }
+
   /** The local address of the transport. */
   address(): PeerAddress {
     return this.transport.address();
@@ -299,7 +314,7 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
   ): Promise<ExchangeResult> {
     const code = Method[init.method];
     if (code === undefined) throw new CoapError('E_COAP_INVALID_ARGUMENT', `unknown method ${String(init.method)}`);
-    const pk = peerKey(peer);
+    const pk = this.keyOf(peer);
     const deadlineAt = this.clock.now() + (init.timeoutMs ?? this.times.maxTransmitWaitMs);
     const base: CoapOption[] = init.options === undefined ? [] : [...init.options];
     if (init.path !== undefined) for (const o of pathOptions(init.path)) base.push(o);
@@ -920,7 +935,7 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
       payload = payload.subarray(0, size);
     }
     if (sequence !== undefined) options.push({ number: O.Observe, value: encodeUint(sequence) });
-    const pk = peerKey(obs.peer);
+    const pk = this.keyOf(obs.peer);
     const mid = this.peers.nextMid(this.peers.get(pk));
     let bytes: Uint8Array;
     try {
