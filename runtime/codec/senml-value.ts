@@ -123,9 +123,9 @@ export function fromSenmlWire(
     case 'none':
       throw new CodecError('E_WIRE_TYPE', `${pathText(path)} is an executable resource: it has no value`, offset, pathText(path));
   }
-  // The wire checks above already settled the type of strings, floats and booleans:
-  // without a range there is nothing left to check.
-  if (!check || (res.range?.parsed === undefined && (res.type === 'float' || res.type === 'string' || res.type === 'boolean'))) return v;
+  // The wire checks above already settled the type of every value but integers (whose
+  // width checkValue still has to see): without a range there is nothing left to check.
+  if (!check || (res.range?.parsed === undefined && res.type !== 'integer' && res.type !== 'unsignedInteger')) return v;
   return checkOrCodecError(v, res, obj, path, offset);
 }
 
