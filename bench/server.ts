@@ -115,6 +115,7 @@ async function run(name: string, server: Proc, path: string): Promise<RunResult>
   const serverRegCpu = after['cpu_ms'] === undefined ? undefined : after['cpu_ms'] - before['cpu_ms']!;
   console.log(`${name}: ${result.registered}/${devices} registered in ${result.register_s.toFixed(2)} s, ${result.reads_per_s.toFixed(0)} reads/s of ${path} (${result.read_errors} errors), ${result.kib_per_registration.toFixed(2)} KiB RSS per registration`);
   // Which side was busy: a swarm near 100% of a core would mean the devices, not the server, set the pace.
+  console.log(`  Registers sent again by the swarm: ${reg['retransmitted'] ?? '?'}`);
   console.log(`  cpu while registering: server ${share(serverRegCpu, result.register_s)}, swarm ${share(reg['cpu_ms'], result.register_s)}; while reading: server ${share(reads['cpu_ms'], reads['seconds']!)}, swarm ${share(swarmAfter['cpu_ms']! - swarmBefore['cpu_ms']!, reads['seconds']!)}`);
   return result;
 }
