@@ -1,15 +1,17 @@
 /**
- * DTLS benchmark over loopback UDP, all traffic on 127.0.0.1, bounded (about 25 s).
+ * DTLS benchmark over loopback UDP, all traffic on 127.0.0.1, bounded (about 35 s).
  *
  * 1. Full and resumed PSK handshakes (TLS_PSK_WITH_AES_128_CCM_8): our server in this process,
  *    the clients in a child process (8 at once, each one DtlsClient on its own socket that
- *    connects, closes with close_notify and connects again). Reported per second of wall time
+ *    connects, closes with close_notify and connects again), measured after a warm-up of
+ *    WARM_MS. Reported per second of wall time
  *    and per second of the server's own CPU time (the "one core" figure: the client load shares
  *    the machine's second core, and on a busy machine the wall rate is the load generator's).
  * 2. The same CoAP request/response load (GET, 2.05 with a 64-byte payload, IN_FLIGHT requests
  *    outstanding) through our CoAP endpoint over plain UDP and over DTLS, server in a child
  *    process either way, and a raw node:dgram echo as the ceiling. Cells are measured in
- *    interleaved rounds and each keeps its best, so the ratio compares like with like.
+ *    interleaved rounds (each after a warm-up: the JIT of both processes) and each keeps its
+ *    best, so the ratio compares like with like.
  *
  * Last line: one JSON object. BENCH_SECONDS (2) sets the handshake window, BENCH_DTLS_MS (1000)
  * the time per request-rate cell.
@@ -27,8 +29,8 @@ import { UdpTransport } from '../runtime/transport/udp.js';
 const KEY = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CELL_MS = Number(process.env.BENCH_DTLS_MS ?? 1000);
-const WARM_MS = 200;
-const ROUNDS = 3;
+const WARM_MS = 500;
+const ROUNDS = 5;
 const CONCURRENCY = 8;
 const IN_FLIGHT = 32;
 const PAYLOAD = Buffer.alloc(64, 0x61);
@@ -39,11 +41,17 @@ type Cell = 'raw_udp' | 'coap_udp' | 'coap_dtls';
 
 // ------------------------------------------------------------------ child roles
 
-/** The client side of the handshake load: CONCURRENCY loops, each on one socket and one DtlsClient. */
+/**
+ * The client side of the handshake load: CONCURRENCY loops, each on one socket and one
+ * DtlsClient. A warm-up first (the JIT of both processes), announced with a "warm" line; then
+ * SECONDS of measured load, announced with the count.
+ */
 async function handshakeLoad(port: number, mode: 'full' | 'resumed'): Promise<void> {
   const target = { address: '127.0.0.1', port };
-  const deadline = Date.now() + SECONDS * 1000;
+  const warmUntil = Date.now() + WARM_MS;
+  const deadline = warmUntil + SECONDS * 1000;
   let count = 0;
+  const warm = setTimeout(() => { count = 0; process.stdout.write('warm\n'); }, WARM_MS);
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     const client = new DtlsClient(await UdpTransport.bind(), { psk: { identity: 'bench', key: KEY }, resumeSessions: mode === 'resumed' });
     while (Date.now() < deadline) {
@@ -53,6 +61,7 @@ async function handshakeLoad(port: number, mode: 'full' | 'resumed'): Promise<vo
     }
     await client.close();
   }));
+  clearTimeout(warm);
   process.stdout.write(`${JSON.stringify({ count })}\n`);
 }
 
@@ -101,12 +110,13 @@ async function handshakes(mode: 'full' | 'resumed'): Promise<{ perSecond: number
   const server = new DtlsServer(await UdpTransport.bind({ recvBufferSize: SOCKET_BUFFER }), { pskStore: () => KEY, maxPeers: 100_000 });
   try {
     const { child, line } = startChild(['--load', String(server.address().port), mode]);
-    // Counted from the first handshake on, so that the child's start-up is not in the window.
-    await new Promise<void>((resolve) => server.onEvent((e) => { if (e.type === 'established') resolve(); }));
+    // Counted from the end of the warm-up on: the child's start-up and first JIT are not in the window.
+    const done = new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('count')) resolve(); }));
+    if ((await line) !== 'warm') throw new Error('the load generator did not warm up');
     const cpu0 = process.cpuUsage();
     const started = performance.now();
     const before = server.stats();
-    await line;
+    await done;
     const elapsed = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const after = server.stats();
