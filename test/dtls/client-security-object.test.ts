@@ -204,6 +204,36 @@ for (const lib of ['openssl', 'gnutls'] as const) {
   });
 }
 
+/** Waits past E_CLIENT_UNREACHABLE (the server may still be binding) for the first answer. */
+async function firstAnswer(c: LwM2MClient): Promise<true | ClientError> {
+  let r: true | ClientError = await outcome(c);
+  for (let i = 0; i < 10 && r instanceof ClientError && r.code === 'E_CLIENT_UNREACHABLE'; i++) {
+    r = await new Promise<true | ClientError>((resolve) => { c.once('registered', () => resolve(true)); c.once('registrationFailed', (f) => resolve(f.error)); });
+  }
+  return r;
+}
+
+test('PSK and certificate modes from /0 against coap-server-openssl -k / -c: the handshakes complete (it has no /rd: 4.04)', { skip: !haveCommand('coap-server-openssl') && 'coap-server-openssl not installed', timeout: 60_000 }, async () => {
+  const both = pki.file('server-both-2.pem');
+  writeFileSync(both, pki.pem('server.pem') + pki.pem('server.key'));
+  const modes: [string[], NonNullable<LwM2MClientOptions['servers']>[number]['psk'] | undefined, NonNullable<LwM2MClientOptions['servers']>[number]['x509'] | undefined][] = [
+    [['-k', 'server-secret'], { identity: 'dev', key: Buffer.from('server-secret') }, undefined],
+    [['-c', both, '-C', pki.file('ca.pem')], undefined, { certificate: pki.pem('client.pem'), privateKey: pki.pem('client.key'), serverCertificate: pki.pem('server.pem') }],
+  ];
+  for (const [args, psk, x509] of modes) {
+    const port = await freePortPair();
+    const proc = start('coap-server-openssl', ['-A', '127.0.0.1', '-p', String(port), ...args]);
+    try {
+      const c = client({ endpoint: 'urn:dev:1', objects: [device()], retry: { initialDelayMs: 200, maxDelayMs: 400 }, servers: [{ uri: `coaps://127.0.0.1:${port + 1}`, shortServerId: 1, ...(psk ? { psk } : {}), ...(x509 ? { x509 } : {}) }] });
+      const r = await firstAnswer(c);
+      assert.ok(r instanceof ClientError && r.code === 'E_CLIENT_REJECTED' && r.coapCode === '4.04', `${args[0]}: ${String(r)}`);
+      await c.stop({ deregister: false });
+    } finally {
+      proc.kill();
+    }
+  }
+});
+
 test('raw public key mode from /0 against coap-server-gnutls -M: the handshake completes (it has no /rd: 4.04)', { skip: !haveCommand('coap-server-gnutls') && 'coap-server-gnutls not installed', timeout: 30_000 }, async () => {
   const port = await freePortPair();
   const rpkFile = pki.file('gnutls-rpk.pem');
@@ -212,10 +242,7 @@ test('raw public key mode from /0 against coap-server-gnutls -M: the handshake c
   try {
     const c = client({ endpoint: 'rpk-gnutls', objects: [device()], retry: { initialDelayMs: 200, maxDelayMs: 400 }, servers: [{ uri: `coaps://127.0.0.1:${port + 1}`, shortServerId: 1, rpk: { privateKey: deviceKey, serverPublicKey: spkiOf(serverKey) } }] });
     // The server may not be bound yet: wait for an answer, not for a timeout.
-    let r: true | ClientError = await outcome(c);
-    for (let i = 0; i < 10 && r instanceof ClientError && r.code === 'E_CLIENT_UNREACHABLE'; i++) {
-      r = await new Promise<true | ClientError>((resolve) => { c.once('registered', () => resolve(true)); c.once('registrationFailed', (f) => resolve(f.error)); });
-    }
+    const r = await firstAnswer(c);
     assert.ok(r instanceof ClientError && r.code === 'E_CLIENT_REJECTED' && r.coapCode === '4.04', String(r));
   } finally {
     proc.kill();
