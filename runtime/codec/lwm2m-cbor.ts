@@ -79,81 +79,99 @@ export function encodeLwm2mCbor(records: readonly LwM2MRecord[], opts: CodecOpti
 /** Nesting of maps and path arrays: object, instance, resource, resource instance, and room for key arrays. */
 const MAX_DEPTH = 8;
 
+const where = (ids: readonly number[]): string => '/' + ids.join('/');
+
 /**
  * Reads the maps straight from the bytes (cbor-reader.ts) rather than through cbor-x: a
  * key given twice in one map is then seen instead of overwritten ({3: {...}, 3: {...}}
  * merges, and one path named twice is refused), and nothing is allocated for a length the
- * input cannot hold.
+ * input cannot hold. Methods, not closures: a closure made per call costs more than the
+ * work under a loader that names functions (tsx).
  */
+class Lwm2mCborReader {
+  readonly out: LwM2MRecord[] = [];
+  // Collapsed and nested keys can name one path twice ({[3, 0]: {0: "a"}, [3, 0, 0]: "b"}): refused, not merged.
+  private readonly seen = new Set<string>();
+  private readonly check: boolean;
+  constructor(private readonly rd: CborReader, private readonly opts: CodecOptions) {
+    this.check = opts.check !== false;
+  }
+
+  /** One id of a key (the head already read). */
+  private id(ids: readonly number[], at: number): number {
+    const rd = this.rd;
+    if (rd.major !== 0 || rd.bigArg !== undefined || rd.arg > 65535) throw new CodecError('E_SYNTAX', `LwM2M CBOR key under ${where(ids)} is not an id or an array of ids`, at, where(ids));
+    return rd.arg;
+  }
+
+  /** A key: an id or a non-empty array of ids, appended to `ids`. */
+  private key(ids: number[], depth: number): void {
+    const rd = this.rd;
+    const at = rd.pos;
+    const ib = rd.head();
+    if (ib >> 5 !== 4) {
+      ids.push(this.id(ids, at));
+    } else {
+      if (depth + 1 > MAX_DEPTH) rd.fail('E_LIMIT', `nesting deeper than ${MAX_DEPTH}`, at);
+      const count = rd.arg;
+      rd.checkCount(count, 1, at);
+      let n = 0;
+      for (; count === INDEFINITE ? !rd.isBreak() : n < count; n++) {
+        rd.head();
+        ids.push(this.id(ids, at));
+        if (ids.length > 4) break;
+      }
+      if (n === 0) throw new CodecError('E_SYNTAX', `LwM2M CBOR key under ${where(ids)} is an empty array`, at, where(ids));
+    }
+    if (ids.length > 4) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR path ${where(ids)} is deeper than a resource instance`, at, where(ids));
+  }
+
+  map(prefix: readonly number[], depth: number): void {
+    const rd = this.rd;
+    const bytes = rd.b;
+    const at = rd.pos;
+    const ib = rd.head();
+    if (ib >> 5 !== 5) throw new CodecError('E_SYNTAX', depth === 0 ? 'LwM2M CBOR must be a map' : `LwM2M CBOR: a map expected under ${where(prefix)}`, at);
+    if (depth + 1 > MAX_DEPTH) rd.fail('E_LIMIT', `nesting deeper than ${MAX_DEPTH}`, at);
+    const count = rd.arg;
+    rd.checkCount(count, 2, at);
+    for (let e = 0; count === INDEFINITE ? !rd.isBreak() : e < count; e++) {
+      const ids = prefix.slice();
+      this.key(ids, depth + 1);
+      const vb = rd.pos < bytes.length ? bytes[rd.pos]! : -1;
+      if (vb >> 5 === 5) this.map(ids, depth + 1);
+      else this.leaf(ids);
+    }
+  }
+
+  private leaf(ids: number[]): void {
+    let path;
+    try { path = pathFromIds(ids); } catch (e) {
+      if (e instanceof ModelError) throw new CodecError('E_PATH_INVALID', `LwM2M CBOR: ${e.message}`, this.rd.pos, e.path);
+      throw e;
+    }
+    const text = formatPath(path);
+    const v = readCborLeaf(this.rd, text);
+    if (path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR value at ${text}, which is not a resource`, undefined, text);
+    if (this.seen.has(text)) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR gives ${text} twice`, undefined, text);
+    this.seen.add(text);
+    const { obj, res } = resolveResource(this.opts, path.objectId, path.resourceId, text);
+    if (res.multiple !== (path.resourceInstanceId !== undefined)) {
+      throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);
+    }
+    this.out.push({ path, value: fromCborValue(v, res, obj, text, this.check) });
+  }
+}
+
 export function decodeLwm2mCbor(bytes: Uint8Array, opts: CodecOptions): LwM2MRecord[] {
   try {
     checkSize(bytes, opts);
     if (bytes.length === 0) throw new CodecError('E_TRUNCATED', 'CBOR: empty payload', 0);
     const rd = new CborReader(bytes);
-    const out: LwM2MRecord[] = [];
-    const seen = new Set<string>();
-    const check = opts.check !== false;
-    const where = (ids: readonly number[]): string => '/' + ids.join('/');
-
-    /** A key: an id or a non-empty array of ids, appended to `ids`. */
-    const key = (ids: number[], depth: number): void => {
-      const at = rd.pos;
-      const ib = rd.head();
-      const id = (): number => {
-        if (rd.major !== 0 || rd.bigArg !== undefined || rd.arg > 65535) throw new CodecError('E_SYNTAX', `LwM2M CBOR key under ${where(ids)} is not an id or an array of ids`, at, where(ids));
-        return rd.arg;
-      };
-      if (ib >> 5 === 4) {
-        if (depth + 1 > MAX_DEPTH) rd.fail('E_LIMIT', `nesting deeper than ${MAX_DEPTH}`, at);
-        const count = rd.arg;
-        rd.checkCount(count, 1, at);
-        let n = 0;
-        for (; count === INDEFINITE ? !rd.isBreak() : n < count; n++) {
-          rd.head();
-          ids.push(id());
-          if (ids.length > 4) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR path ${where(ids)} is deeper than a resource instance`, at, where(ids));
-        }
-        if (n === 0) throw new CodecError('E_SYNTAX', `LwM2M CBOR key under ${where(ids)} is an empty array`, at, where(ids));
-      } else {
-        ids.push(id());
-        if (ids.length > 4) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR path ${where(ids)} is deeper than a resource instance`, at, where(ids));
-      }
-    };
-
-    const map = (prefix: number[], depth: number): void => {
-      const at = rd.pos;
-      const ib = rd.head();
-      if (ib >> 5 !== 5) throw new CodecError('E_SYNTAX', depth === 0 ? 'LwM2M CBOR must be a map' : `LwM2M CBOR: a map expected under ${where(prefix)}`, at);
-      if (depth + 1 > MAX_DEPTH) rd.fail('E_LIMIT', `nesting deeper than ${MAX_DEPTH}`, at);
-      const count = rd.arg;
-      rd.checkCount(count, 2, at);
-      for (let e = 0; count === INDEFINITE ? !rd.isBreak() : e < count; e++) {
-        const ids = prefix.slice();
-        key(ids, depth + 1);
-        const vb = rd.pos < bytes.length ? bytes[rd.pos]! : -1;
-        if (vb >> 5 === 5) { map(ids, depth + 1); continue; }
-        const v = readCborLeaf(rd, where(ids));
-        let path;
-        try { path = pathFromIds(ids); } catch (e) {
-          if (e instanceof ModelError) throw new CodecError('E_PATH_INVALID', `LwM2M CBOR: ${e.message}`, undefined, e.path);
-          throw e;
-        }
-        const text = formatPath(path);
-        if (path.resourceId === undefined) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR value at ${text}, which is not a resource`, undefined, text);
-        // Collapsed and nested keys can name one path twice ({[3, 0]: {0: "a"}, [3, 0, 0]: "b"}): refused, not merged.
-        if (seen.has(text)) throw new CodecError('E_NODE_SHAPE', `LwM2M CBOR gives ${text} twice`, undefined, text);
-        seen.add(text);
-        const { obj, res } = resolveResource(opts, path.objectId, path.resourceId, text);
-        if (res.multiple !== (path.resourceInstanceId !== undefined)) {
-          throw new CodecError('E_NODE_SHAPE', `resource ${text} is ${res.multiple ? 'multiple: values go to its instances' : 'single: it has no resource instances'}`, undefined, text);
-        }
-        out.push({ path, value: fromCborValue(v, res, obj, text, check) });
-      }
-    };
-
-    map([], 0);
+    const r = new Lwm2mCborReader(rd, opts);
+    r.map([], 0);
     if (!rd.atEnd) throw new CodecError('E_TRAILING_BYTES', `CBOR: ${bytes.length - rd.pos} bytes after the item at offset ${rd.pos}`, rd.pos);
-    return out;
+    return r.out;
   } catch (e) {
     throw asCodecError(e);
   }
