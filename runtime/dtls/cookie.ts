@@ -4,6 +4,7 @@ import type { ClientHello } from './handshake-hello.js';
 import type { PeerAddress } from '../transport/datagram-transport.js';
 
 export const COOKIE_LENGTH = 16;
+const encoder = new TextEncoder();
 
 /**
  * Stateless cookies for HelloVerifyRequest (RFC 6347 4.2.1): an HMAC over the peer address and
@@ -31,7 +32,7 @@ export class CookieJar {
   }
 
   private mac(secret: Uint8Array, peer: PeerAddress, hello: ClientHello): Uint8Array {
-    const w = new ByteWriter(128).vec8(new TextEncoder().encode(peer.address)).u16(peer.port)
+    const w = new ByteWriter(128).vec8(encoder.encode(peer.address)).u16(peer.port)
       .u16(hello.version).bytes(hello.random).vec8(hello.sessionId);
     for (const s of hello.cipherSuites) w.u16(s);
     w.vec8(hello.compressionMethods);
