@@ -69,6 +69,7 @@ class StoreBoundDtlsServer extends DtlsServer {
       for (const { identity } of this.sessionIdentities()) {
         const key = describeIdentity(identity);
         if (revoked.has(key)) continue;
+        // A store that cannot answer (Redis down) ends nothing: the next check asks again.
         if (!(await stillTrusted(this.store, identity).catch(() => true))) revoked.add(key);
       }
       if (revoked.size === 0) return 0;
