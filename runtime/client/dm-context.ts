@@ -54,7 +54,13 @@ export class DmFailure extends Error {
 const RIGHT_NAME: Readonly<Record<number, string>> = { 1: 'read', 2: 'write', 4: 'execute', 8: 'delete' };
 
 /** 4.01 unless the Access Control object grants `right` on /o/i to the requesting server. */
-export async function requireRight(ctx: DmContext, who: Requester, objectId: number, instanceId: number, right: number): Promise<void> {
+export function requireRight(ctx: DmContext, who: Requester, objectId: number, instanceId: number, right: number): Promise<void> | undefined {
+  // Not enforced (one DM server, or no /2): everything is allowed, and no promise is made (every notification passes here).
+  if (!ctx.access.enforced) return undefined;
+  return checkRight(ctx, who, objectId, instanceId, right);
+}
+
+async function checkRight(ctx: DmContext, who: Requester, objectId: number, instanceId: number, right: number): Promise<void> {
   if (((await ctx.access.rights(who.shortServerId, objectId, instanceId)) & right) === 0) {
     throw new DmFailure(ResponseCode.Unauthorized, `server ${who.shortServerId} may not ${RIGHT_NAME[right] ?? 'access'} /${objectId}/${instanceId}`);
   }

@@ -35,7 +35,9 @@ export function requireResourceOf(inst: ObjectInstance, path: LwM2MPath): Resour
 }
 
 async function resourceNode(inst: ObjectInstance, r: ResourceDescriptor): Promise<ResourceNode | undefined> {
-  const v = await inst.read(r.id);
+  // A stored value without waiting; a getter (or no value) through read().
+  const stored = inst.peek(r.id);
+  const v = stored !== undefined ? stored : await inst.read(r.id);
   if (v === undefined) return undefined;
   return v instanceof Map ? { kind: 'multipleResource', id: r.id, instances: v as ReadonlyMap<number, ResourceValue> } : { kind: 'resource', id: r.id, value: v as ResourceValue };
 }
