@@ -385,7 +385,10 @@ export abstract class Connection {
     // Header and protected body in one buffer: no copy of the body after sealing.
     const cid = this.writeCid;
     const headerLength = RECORD_HEADER_LENGTH + (cid === null ? 0 : cid.length);
-    const out = new Uint8Array(headerLength + payload.length + (cid === null ? 0 : 1) + cipher.overhead);
+    // From Buffer's pool: a typed array of this size would be a fresh off-heap allocation per
+    // record. Every byte sent is written below (only a CBC record's unused tail is not, and it
+    // is cut off).
+    const out = Buffer.allocUnsafe(headerLength + payload.length + (cid === null ? 0 : 1) + cipher.overhead);
     let length: number;
     let recordType: ContentTypeValue = type;
     if (cid !== null) {

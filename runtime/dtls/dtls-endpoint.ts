@@ -5,7 +5,7 @@ import type { CipherSuite, CipherSuiteName } from './cipher-suite.js';
 import type { Connection, ConnectionHost, ConnectionOptions } from './connection.js';
 import { DtlsError } from './dtls-error.js';
 import type { DtlsErrorCode } from './dtls-error.js';
-import { parseRecords } from './record.js';
+import { ContentType, parseRecords } from './record.js';
 import type { DtlsRecord } from './record.js';
 import { DEFAULT_RETRANSMIT } from './retransmit-timer.js';
 import type { RetransmitOptions } from './retransmit-timer.js';
@@ -64,6 +64,9 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   protected readonly connOptions: ConnectionOptions;
   protected closed = false;
   private handler: ((d: Datagram) => void) | undefined;
+  /** The session of the last send(), and of the last application data received: checked against the peer before each use. */
+  private lastSent: Connection | undefined;
+  private lastReceived: Connection | undefined;
   /** Datagrams handed to the inner transport and not yet sent; close() lets them go first. */
   private inflight = 0;
   private drained: (() => void) | undefined;
@@ -121,8 +124,13 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
 
   send(data: Uint8Array, peer: PeerAddress): Promise<void> {
     if (this.closed) return Promise.reject(new DtlsError('E_DTLS_CLOSED', 'transport closed'));
-    // Fast path without extra promise hops: the session exists.
-    const conn = this.conns.get(peerKey(peer));
+    // Fast path without extra promise hops: the session exists. The layer above sends to the
+    // same peer object again and again: the last one's session is found without a map key.
+    let conn = this.lastSent;
+    if (conn === undefined || conn.peer.port !== peer.port || conn.peer.address !== peer.address) {
+      conn = this.conns.get(peerKey(peer));
+      this.lastSent = conn;
+    }
     if (conn !== undefined && conn.isEstablished && !conn.isEnded) {
       try {
         return this.inner.send(conn.sealApplicationData(data), peer);
@@ -159,8 +167,11 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
   private onInnerDatagram(d: Datagram): void {
     if (this.closed) return;
     try {
-      const { records, error } = parseRecords(d.data, this.cidLength);
-      const key = peerKey(d.peer);
+      // A plain view of the datagram: the subarrays the parse takes of a Buffer would each go through Buffer's constructor.
+      const data = d.data;
+      const view = data instanceof Buffer ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data;
+      const { records, error } = parseRecords(view, this.cidLength);
+      let key: string | undefined;
       for (const rec of records) {
         if (rec.cid !== undefined) {
           // CID records find their session whatever address they come from.
@@ -169,7 +180,17 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
           else conn.handleRecord(rec, d.peer);
           continue;
         }
+        // Application data from the peer of the last one goes straight to its session (no map key);
+        // everything else takes the role's routing.
+        const last = this.lastReceived;
+        if (rec.type === ContentType.applicationData && last !== undefined && !last.isEnded && last.isEstablished
+          && last.peer.port === d.peer.port && last.peer.address === d.peer.address) {
+          last.handleRecord(rec);
+          continue;
+        }
+        key ??= peerKey(d.peer);
         this.route(rec, d.peer, key);
+        if (rec.type === ContentType.applicationData) this.lastReceived = this.conns.get(key);
       }
       if (error !== undefined) this.dropped(error.code);
     } catch (e) {
@@ -235,6 +256,8 @@ export abstract class DtlsEndpoint implements DatagramTransport, ConnectionHost 
 
   ended(conn: Connection, error: DtlsError | undefined): void {
     this.handshaking.delete(conn);
+    if (this.lastSent === conn) this.lastSent = undefined;
+    if (this.lastReceived === conn) this.lastReceived = undefined;
     const key = peerKey(conn.peer);
     if (this.conns.get(key) === conn) this.conns.delete(key);
     const cid = conn.connectionId;

@@ -20,14 +20,14 @@ export interface RecordCipher {
 }
 
 const EXPLICIT_NONCE_LENGTH = 8;
-/** Scratch for the additional data (13 bytes, or 23 + a CID of at most 255). */
-const aadScratch = Buffer.alloc(23 + 255);
+/** Scratch for the additional data (13 bytes, or 23 + a CID of at most 255); a plain Uint8Array, whose subarray() is cheap. */
+const aadScratch = new Uint8Array(23 + 255);
 
 /** AEAD record protection (RFC 5246 6.2.3.3, RFC 5288, RFC 6655): CCM, CCM_8, GCM. */
 export class AeadRecordCipher implements RecordCipher {
   private readonly ccm: AesCcm | null;
   /** salt (4 bytes) + explicit part (8 bytes), rewritten for every record. */
-  private readonly nonce = Buffer.alloc(12);
+  private readonly nonce = new Uint8Array(12);
 
   constructor(
     private readonly suite: CipherSuite,
@@ -51,9 +51,16 @@ export class AeadRecordCipher implements RecordCipher {
   sealInto(out: Uint8Array, offset: number, type: number, version: number, epoch: number, sequence: number, plaintext: Uint8Array, cid?: Uint8Array): number {
     // The explicit nonce is the record's epoch and sequence number: unique per key.
     const nonce = this.nonce;
-    nonce.writeUInt16BE(epoch, 4);
-    nonce.writeUIntBE(sequence, 6, 6);
-    out.set(nonce.subarray(4), offset);
+    nonce[4] = (epoch >>> 8) & 0xff;
+    nonce[5] = epoch & 0xff;
+    const hi = Math.floor(sequence / 0x1_0000_0000);
+    nonce[6] = (hi >>> 8) & 0xff;
+    nonce[7] = hi & 0xff;
+    nonce[8] = (sequence >>> 24) & 0xff;
+    nonce[9] = (sequence >>> 16) & 0xff;
+    nonce[10] = (sequence >>> 8) & 0xff;
+    nonce[11] = sequence & 0xff;
+    for (let i = 0; i < EXPLICIT_NONCE_LENGTH; i++) out[offset + i] = nonce[4 + i]!;
     const aad = this.aad(type, version, epoch, sequence, plaintext.length, cid);
     const bodyAt = offset + EXPLICIT_NONCE_LENGTH;
     if (this.ccm !== null) {
@@ -81,7 +88,7 @@ export class AeadRecordCipher implements RecordCipher {
     if (fragment.length < EXPLICIT_NONCE_LENGTH + tagLength) return null;
     // The explicit nonce is taken from the record, as the sender chose it.
     const nonce = this.nonce;
-    nonce.set(fragment.subarray(0, EXPLICIT_NONCE_LENGTH), 4);
+    for (let i = 0; i < EXPLICIT_NONCE_LENGTH; i++) nonce[4 + i] = fragment[i]!;
     const sealed = fragment.subarray(EXPLICIT_NONCE_LENGTH);
     const aad = this.aad(type, version, epoch, sequence, sealed.length - tagLength, cid);
     if (this.ccm !== null) return this.ccm.open(nonce, aad, sealed);
