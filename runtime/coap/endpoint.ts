@@ -49,6 +49,13 @@ export interface EndpointOptions {
   readonly maxBlockBytes?: number;
   /** How long a handler may take before a CON request gets an empty ACK and a separate response (ACK_TIMEOUT / 2). */
   readonly separateResponseDelayMs?: number;
+  /**
+   * Datagrams go out together at the end of the current I/O turn (setImmediate), in order,
+   * instead of each at once. A peer process woken by the first finds the others waiting,
+   * instead of being woken for each; a server answering and asking many clients spends
+   * less per datagram. Off by default (the LwM2M server turns it on).
+   */
+  readonly coalesceSends?: boolean;
 }
 
 /** See CoapEndpoint.onUnknownNotification. */
@@ -148,6 +155,7 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     this.peers = new PeerTable(options.maxPeers ?? 10_000, this.random);
     this.retx = new Retransmitter(this.parameters, this.clock, this.random, (b, p) => this.send(b, p), () => { this.stats.retransmissions++; });
     this.separateDelayMs = options.separateResponseDelayMs ?? this.parameters.ackTimeoutMs / 2;
+    this.coalesce = options.coalesceSends === true;
     this.maxObservations = options.maxObservations ?? 10_000;
     this.dedup = new DedupCache(options.maxDedupEntries ?? 100_000);
     const transfers = options.maxBlockTransfers ?? 256;
@@ -549,8 +557,27 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
   private send(bytes: Uint8Array, peer: PeerAddress): void {
     if (this.closed) return;
     this.stats.sent++;
-    this.transport.send(bytes, peer).catch(this.onSendError);
+    if (!this.coalesce) {
+      this.transport.send(bytes, peer).catch(this.onSendError);
+      return;
+    }
+    this.outBytes.push(bytes);
+    this.outPeers.push(peer);
+    if (this.outBytes.length === 1) setImmediate(this.flushSends);
   }
+
+  private readonly coalesce: boolean;
+  /** Datagrams waiting for the end of this I/O turn (coalesceSends), in order. */
+  private outBytes: Uint8Array[] = [];
+  private outPeers: PeerAddress[] = [];
+
+  private readonly flushSends = (): void => {
+    const bytes = this.outBytes;
+    const peers = this.outPeers;
+    this.outBytes = [];
+    this.outPeers = [];
+    for (let i = 0; i < bytes.length; i++) this.transport.send(bytes[i]!, peers[i]!).catch(this.onSendError);
+  };
 
   private sendReset(peer: PeerAddress, mid: number): Uint8Array {
     this.stats.resetsSent++;
@@ -988,6 +1015,9 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
   /** Ends every exchange and observation, and closes the transport. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // What was answered or asked before close() still goes out.
+    const queued = this.outBytes.length > 0;
+    this.flushSends();
     this.closed = true;
     for (const o of [...this.serverObservations.values()]) o.end('closed');
     for (const o of [...this.clientObservations.values()]) o.end();
@@ -997,6 +1027,8 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
     this.dedup.clear();
     this.reassembly.clear();
     this.storedBodies.clear();
+    // node:dgram sends on the next tick (after resolving the address): let those go first.
+    if (queued) await new Promise((r) => setImmediate(r));
     await this.transport.close();
   }
 }
