@@ -68,7 +68,7 @@ export interface LwM2MServerOptions {
   readonly queueAwakeMs?: number;
   /** Wall clock in ms; Date.now by default (tests give their own). */
   readonly now?: () => number;
-  /** Options of the CoAP endpoint (transmission parameters, limits). */
+  /** Options of the CoAP endpoint (transmission parameters, limits; coalesceSends is on unless set false). */
   readonly coap?: Omit<EndpointOptions, 'transport' | 'logger'>;
 }
 
@@ -133,7 +133,8 @@ export class LwM2MServer extends EventEmitter<ServerEvents> {
   async start(): Promise<void> {
     if (this.#coap) return;
     const transport = this.#options.transport ?? (await this.#bind());
-    const coap = new CoapEndpoint({ maxPeers: 1_000_000, ...this.#options.coap, transport, logger: this.#log });
+    // Coalesced sends: a server answering and asking many clients at once wakes each peer process once per turn, not per datagram.
+    const coap = new CoapEndpoint({ maxPeers: 1_000_000, coalesceSends: true, ...this.#options.coap, transport, logger: this.#log });
     coap.onRequest((req) => this.#onRequest(req));
     coap.onUnknownNotification((n) => this.#observations.unknown(n));
     this.#coap = coap;
