@@ -89,6 +89,8 @@ interface RunResult {
   reads_per_s: number;
   read_errors: number;
   kib_per_registration: number;
+  /** CPU time of the server process per Read (µs): less at the mercy of other load on the machine than the rate. */
+  server_cpu_us_per_read: number | undefined;
 }
 
 /** CPU share of one process over a wall-clock span: 1.0 is one core busy all along. */
@@ -111,6 +113,7 @@ async function run(name: string, server: Proc, path: string): Promise<RunResult>
     reads_per_s: reads['reads']! / reads['seconds']!,
     read_errors: reads['errors']!,
     kib_per_registration: (after['rss']! - before['rss']!) / 1024 / Math.max(1, after['registrations']!),
+    server_cpu_us_per_read: reads['cpu_ms'] === undefined ? undefined : (reads['cpu_ms'] * 1000) / Math.max(1, reads['reads']!),
   };
   const serverRegCpu = after['cpu_ms'] === undefined ? undefined : after['cpu_ms'] - before['cpu_ms']!;
   console.log(`${name}: ${result.registered}/${devices} registered in ${result.register_s.toFixed(2)} s, ${result.reads_per_s.toFixed(0)} reads/s of ${path} (${result.read_errors} errors), ${result.kib_per_registration.toFixed(2)} KiB RSS per registration`);
@@ -144,6 +147,7 @@ console.log(JSON.stringify({
   register_s_second_run: round(oursResource.register_s),
   reads_path: '/3/0',
   reads_per_s: Math.round(ours.reads_per_s),
+  server_cpu_us_per_read: round(ours.server_cpu_us_per_read ?? NaN, 1),
   resource_reads_per_s: Math.round(oursResource.reads_per_s),
   read_errors: ours.read_errors + oursResource.read_errors,
   kib_per_registration: round(ours.kib_per_registration),
