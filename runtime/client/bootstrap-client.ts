@@ -18,7 +18,7 @@ import { BootstrapSession } from './bootstrap-session.js';
 import { ClientError } from './client-error.js';
 import type { ObjectTree } from './object-tree.js';
 import type { Lwm2mVersion } from './register-payload.js';
-import type { RetryPolicy } from './registration.js';
+import { isLastAttempt, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { parseServerUri, type PskConfig } from './server-accounts.js';
 
 /** The bootstrap server as its Security instance (Bootstrap-Server = true) describes it. */
@@ -169,7 +169,7 @@ export class BootstrapClient {
         if (this.#stopped) throw stopped();
         error = e instanceof ClientError ? e : new ClientError('E_CLIENT_UNREACHABLE', `bootstrap: ${(e as Error).message}`, undefined, { cause: e });
       }
-      const retryInMs = attempt >= (p.maxAttempts ?? Infinity) ? undefined : Math.min(p.maxDelayMs ?? 300_000, (p.initialDelayMs ?? 2000) * (p.factor ?? 2) ** (attempt - 1));
+      const retryInMs = isLastAttempt(p, attempt) ? undefined : retryDelayMs(p, attempt);
       this.host.log.warn({ attempt, err: error.message, retryInMs }, 'bootstrap failed');
       this.host.failed(error, attempt, retryInMs);
       if (retryInMs === undefined) throw error;

@@ -3,7 +3,8 @@ export { LwM2MClient, type ClientEvents, type LwM2MClientOptions, type Registrat
 export { ClientError, type ClientErrorCode } from './client-error.js';
 export type { CreateHook, CreateRequest } from './dm-context.js';
 export type { PskConfig, ServerConfig, ServerAccount } from './server-accounts.js';
-export type { RetryPolicy, RegistrationState } from './registration.js';
+export type { RegistrationState } from './registration.js';
+export type { RetryPolicy } from './retry-policy.js';
 export type { Lwm2mVersion } from './register-payload.js';
 export type { AttributeSet, AttributeName } from './write-attributes.js';
 export type { InstanceConstructor } from './object-tree.js';

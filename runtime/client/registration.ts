@@ -16,17 +16,8 @@ import type { PeerAddress } from '../transport/datagram-transport.js';
 import { ClientError } from './client-error.js';
 import { bindingParam, lwm2mVersions, registerQuery, type Lwm2mVersion } from './register-payload.js';
 import type { ServerAccount } from './server-accounts.js';
+import { isLastAttempt, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 
-export interface RetryPolicy {
-  /** Delay before the first retry, ms (default 2000). */
-  readonly initialDelayMs?: number;
-  /** Largest delay between retries, ms (default 300000). */
-  readonly maxDelayMs?: number;
-  /** Growth of the delay per failed attempt (default 2). */
-  readonly factor?: number;
-  /** Attempts in all before the client gives up on a server (default: never gives up). */
-  readonly maxAttempts?: number;
-}
 
 export type RegistrationState = 'idle' | 'registering' | 'registered' | 'updating' | 'disabled' | 'failed' | 'stopped';
 
@@ -236,13 +227,12 @@ export class ServerRegistration {
 
   #retry(attempt: number, error: ClientError, gen: number): void {
     const p = this.host.retry;
-    const max = p.maxAttempts ?? Infinity;
-    if (attempt >= max) {
+    if (isLastAttempt(p, attempt)) {
       this.state = 'failed';
       this.host.failed(this, 'register', error, attempt, undefined);
       return;
     }
-    const delay = Math.min(p.maxDelayMs ?? 300_000, (p.initialDelayMs ?? 2000) * (p.factor ?? 2) ** (attempt - 1));
+    const delay = retryDelayMs(p, attempt);
     this.host.failed(this, 'register', error, attempt, delay);
     if (gen !== this.#gen) return; // a listener stopped the client
     // Every version was refused: the next round starts again from the preferred one.
@@ -289,7 +279,7 @@ export class ServerRegistration {
       // Unanswered while the registration still lives and the client holds reports for its
       // observations: keep it, and try the Update again later.
       const p = this.host.retry;
-      const delay = Math.min(p.maxDelayMs ?? 300_000, (p.initialDelayMs ?? 2000) * (p.factor ?? 2) ** (attempt - 1));
+      const delay = retryDelayMs(p, attempt);
       if (failure.code === 'E_CLIENT_UNREACHABLE' && this.host.keepRegistration?.(this) === true && Date.now() + delay < this.#expiresAt) {
         this.host.failed(this, 'update', failure, attempt, delay);
         if (gen !== this.#gen) return;
