@@ -3,8 +3,9 @@
  * observations) is in memory, or in Redis with --redis so that several server processes, or a
  * restarted one, share it.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { portArgument } from './port-argument.js';
+import { redisUrl } from './redis-url.js';
 import type { Logger } from '../runtime/coap/logger.js';
 import type { LwM2MNode } from '../runtime/model/node.js';
 import type { LwM2MServer, Registration } from '../runtime/server/index.js';
@@ -45,18 +46,6 @@ async function manage(server: LwM2MServer, r: Registration, reads: readonly stri
       log.warn({ endpoint: r.endpoint, path, err: (e as Error).message }, 'observe failed');
     }
   }
-}
-
-/** A --redis value: a redis:// or rediss:// URL. */
-function redisUrl(value: string): string {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('a Redis URL looks like redis://127.0.0.1:6379');
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new InvalidArgumentError('a Redis URL starts with redis:// or rediss://');
-  return value;
 }
 
 const pathList = (v: string | undefined): string[] => v?.split(',').map((p) => p.trim()).filter((p) => p !== '') ?? [];
