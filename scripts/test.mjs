@@ -35,4 +35,5 @@ if (files.length === 0) {
   console.error('no test files match', filters.join(' '));
   process.exit(1);
 }
-run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files]);
+// A test that hangs fails after five minutes instead of holding CI until its own limit.
+run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files]);
