@@ -12,6 +12,23 @@ export interface Observation {
   cancel(): Promise<void>;
 }
 
+export interface ObserveValuesOptions {
+  /** Values kept while the loop is busy; past it the oldest are dropped (default 64). */
+  readonly bufferSize?: number;
+  /** Aborting ends the loop and cancels the observation. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * An observation as an async iterator: the first Read's value, then each notification's.
+ * Leaving the loop cancels the observation on the client.
+ */
+export interface ObservationStream<T> extends AsyncIterableIterator<T> {
+  /** Values dropped because the buffer was full. */
+  readonly dropped: number;
+  cancel(): Promise<void>;
+}
+
 export interface ResourceHandle {
   /** "/3/0/9" */
   readonly path: string;
@@ -22,6 +39,8 @@ export interface Readable<T, A> {
   read(): Promise<T>;
   observe(attributes: A, listener: (value: T) => void): Promise<Observation>;
   observe(listener: (value: T) => void): Promise<Observation>;
+  /** Observe as an async iterator: `for await (const v of handle.observeValues({ pmin: 10 }))`. */
+  observeValues(attributes?: A, options?: ObserveValuesOptions): ObservationStream<T>;
   writeAttributes(attributes: A): Promise<void>;
 }
 

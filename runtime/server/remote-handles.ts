@@ -5,7 +5,8 @@
  */
 import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descriptor.js';
 import type { ObjectType } from '../genv1/define-object.js';
-import type { InstanceHandle, Observation, RemoteInstance, RemoteObject, ResourceHandle, WriteHandle } from '../genv1/remote.js';
+import type { InstanceHandle, Observation, ObservationStream, ObserveValuesOptions, RemoteInstance, RemoteObject, ResourceHandle, WriteHandle } from '../genv1/remote.js';
+import { observationStream } from './observation-stream.js';
 import { instanceNode, multipleResourceNode, resourceNode, type LwM2MNode, type ResourceNode } from '../model/node.js';
 import type { ResourceValue } from '../model/values.js';
 import type { AnyAttributes, CompositeValue, RemoteClient } from './remote-client.js';
@@ -59,6 +60,10 @@ class ResourceHandleImpl {
     if (listener === undefined) throw new ServerError('E_ARGUMENT', 'observe() needs a listener');
     if (typeof a !== 'function') await this.client.writeAttributes(this.path, a);
     return this.client.observe(this.path, (node) => listener(valueOf(node, this.r)));
+  }
+
+  observeValues(attributes?: AnyAttributes, options?: ObserveValuesOptions): ObservationStream<Stored> {
+    return observationStream((push) => (attributes === undefined ? this.observe(push) : this.observe(attributes, push)), options);
   }
 }
 

@@ -20,6 +20,11 @@ export async function serverSide(): Promise<void> {
   await dev.batteryLevel.observe({ pmin: 10, pmax: 60, gt: 80, lt: 20, st: 5 }, (v: number) => void v);
   await dev.manufacturer.observe({ pmin: 1 }, (v: string) => void v);
   await dev.manufacturer.writeAttributes({ pmax: 300 });
+  for await (const v of dev.batteryLevel.observeValues({ pmin: 10, gt: 80 })) {
+    const n: number = v;
+    void n;
+    break;
+  }
   void [level, maker, errors, time];
 
   // @ts-expect-error Manufacturer is read-only
@@ -28,6 +33,15 @@ export async function serverSide(): Promise<void> {
   await dev.manufacturer.observe({ gt: 1 }, () => {});
   // @ts-expect-error st belongs to numeric resources only
   await dev.manufacturer.writeAttributes({ st: 1 });
+  // @ts-expect-error gt belongs to numeric resources only, for iterators too
+  dev.manufacturer.observeValues({ gt: 1 });
+  // @ts-expect-error Reboot is an Execute resource: nothing to observe
+  dev.reboot.observeValues();
+  for await (const v of dev.manufacturer.observeValues()) {
+    // @ts-expect-error Manufacturer's values are strings
+    const n: number = v;
+    void n;
+  }
   // @ts-expect-error Reboot is an Execute resource: it cannot be read
   await dev.reboot.read();
   // @ts-expect-error Battery Level is not an Execute resource
