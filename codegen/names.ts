@@ -13,7 +13,7 @@ export const reservedMembers: ReadonlySet<string> = new Set([
   'constructor', 'prototype', '__proto__', 'toString', 'valueOf', 'toJSON', 'hasOwnProperty',
   'id', 'descriptor', 'object', 'instance', 'resource', 'resources', 'path', 'read', 'write', 'execute',
   'discover', 'observe', 'create', 'delete', 'then', 'values', 'get', 'set', 'on', 'off', 'emit',
-  'presentResources', 'has', 'readInstance', 'applyWrite', 'validateWrite', 'validateDelete', 'onChange',
+  'presentResources', 'has', 'readInstance', 'applyWrite', 'validateWrite', 'validateDelete', 'onChange', 'peek',
 ]);
 
 function words(name: string): string[] {

@@ -8,7 +8,7 @@ export type { ObjectLink, CoreLink } from '../model/values.js';
 export type { Access, AnyRes, Res, StoredValue } from './schema.js';
 export type { Attributes, AttributesFor, BooleanAttributes, NumericAttributes } from './attributes.js';
 export type {
-  Executable, ExecuteHandle, InstanceHandle, InstanceReadValues, InstanceWriteValues, Observation, ObservationStream, ObserveValuesOptions, Readable,
+  Executable, ExecuteHandle, InstanceHandle, InstanceReadValues, InstanceWriteValues, AbortSignalLike, Observation, ObservationStream, ObserveValuesOptions, Readable,
   ReadHandle, ReadWriteHandle, RemoteInstance, RemoteObject, RemoteResource, ResourceHandle, Writable, WriteHandle,
 } from './remote.js';
 export type { ExecuteHandler, InstanceClass, InstanceValues, LocalAccessor, LocalExecutable, LocalInstance, LocalResource, ValueSource } from './local.js';

@@ -16,7 +16,14 @@ export interface ObserveValuesOptions {
   /** Values kept while the loop is busy; past it the oldest are dropped (default 64). */
   readonly bufferSize?: number;
   /** Aborting ends the loop and cancels the observation. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
+}
+
+/** What observeValues needs of an AbortSignal; structural, so that genv1 needs neither DOM nor Node types. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { readonly once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /**
