@@ -6,7 +6,7 @@
  * core's worth; a notification counts once, when its value reaches the server's callback.
  * The raw limit runs in the same harness: bare UDP datagrams from as many sockets into one
  * socket, so what the harness and the machine can carry is printed beside what the SDK does.
- * Bounded: three runs of a few seconds. BENCH_CLIENTS, BENCH_SECONDS, BENCH_PROCS override;
+ * Bounded: five runs of a few seconds. BENCH_CLIENTS, BENCH_SECONDS, BENCH_PROCS override;
  * BENCH_PROFILE=dir writes a --cpu-prof of every process there.
  * Last line JSON.
  */
@@ -63,15 +63,16 @@ const devices = shares.map((n, k) => start('bench/fixtures/notify-clients.ts', [
 await Promise.all(devices.map((d) => d.next())); // registered
 await server.next(); // observing every client
 
-interface Run { sent: number; received: number; perSecond: number; latencies: number[]; clientCpuUs: number; serverCpuUs: number }
+type Gc = { gcLongestMs: number; gcTotalMs: number };
+interface Run { sent: number; received: number; perSecond: number; latencies: number[]; clientCpuUs: number; serverCpuUs: number; clientGcLongestMs: number; serverGcLongestMs: number }
 async function run(rate: number, raw = false): Promise<Run> {
   for (const [k, d] of devices.entries()) d.child.stdin.write(`${JSON.stringify({ rate: (rate * shares[k]!) / clients, seconds, raw })}\n`);
-  const outs = await Promise.all(devices.map((d) => d.next() as Promise<{ sent: [string, number][]; cpuMs: number }>));
+  const outs = await Promise.all(devices.map((d) => d.next() as Promise<{ sent: [string, number][]; cpuMs: number } & Gc>));
   const sent = outs.flatMap((x) => x.sent);
   const clientCpuMs = outs.reduce((a, x) => a + x.cpuMs, 0);
   await new Promise((r) => setTimeout(r, 1000)); // stragglers
   server.child.stdin.write(`${JSON.stringify({ op: 'arrivals' })}\n`);
-  const { arrivals, cpuMs: serverCpuMs } = (await server.next()) as { arrivals: [string, number][]; cpuMs: number };
+  const { arrivals, cpuMs: serverCpuMs, gcLongestMs: serverGcLongestMs } = (await server.next()) as { arrivals: [string, number][]; cpuMs: number } & Gc;
   const sentAt = new Map(sent);
   const latencies: number[] = [];
   let first = Infinity;
@@ -90,6 +91,8 @@ async function run(rate: number, raw = false): Promise<Run> {
     sent: sent.length, received: latencies.length, perSecond: latencies.length / Math.max(0.001, (last - first) / 1000), latencies,
     // CPU per notification on each side: steadier than rates on a shared machine.
     clientCpuUs: (clientCpuMs * 1000) / n, serverCpuUs: (serverCpuMs * 1000) / n,
+    // A pause of either side holds up every value due meanwhile: at this rate, one long pause is the p99.
+    clientGcLongestMs: Math.max(...outs.map((x) => x.gcLongestMs)), serverGcLongestMs,
   };
 }
 
@@ -98,6 +101,10 @@ const flat = await run(40_000);
 // The raw limit in the same setting: bare datagrams from as many sockets, same harness, same rate asked.
 const rawRun = await run(40_000, true);
 const half = await run(Math.max(100, Math.floor(flat.perSecond / 2)));
+// The issue's target reads 'p99 under 20 ms at half of 20,000/s': that load too, asked as such.
+const targetHalf = await run(10_000);
+// The same load as bare datagrams: the latency the machine and the harness alone give.
+const rawTargetHalf = await run(10_000, true);
 for (const d of devices) d.child.stdin.end();
 server.child.stdin.end();
 
@@ -106,6 +113,7 @@ console.log(`as fast as the clients go: ${flat.received}/${flat.sent} notificati
 console.log(`raw limit (bare UDP, same harness): ${rawRun.received}/${rawRun.sent} datagrams arrived, ${rawRun.perSecond.toFixed(0)}/s`);
 console.log(`CPU per notification at full speed: clients ${flat.clientCpuUs.toFixed(1)} µs, server ${flat.serverCpuUs.toFixed(1)} µs (each side's whole process)`);
 console.log(`at half that rate: ${half.received}/${half.sent} arrived, latency p50 ${q(half.latencies, 0.5).toFixed(2)} ms, p99 ${q(half.latencies, 0.99).toFixed(2)} ms`);
+console.log(`at 10,000/s (half the target rate): ${targetHalf.received}/${targetHalf.sent} arrived, latency p50 ${q(targetHalf.latencies, 0.5).toFixed(2)} ms, p99 ${q(targetHalf.latencies, 0.99).toFixed(2)} ms`);
 console.log(JSON.stringify({
   bench: 'notify',
   clients,
@@ -117,6 +125,13 @@ console.log(JSON.stringify({
   half_load_per_s: Math.round(half.perSecond),
   p50_ms: Math.round(q(half.latencies, 0.5) * 100) / 100,
   p99_ms: Math.round(q(half.latencies, 0.99) * 100) / 100,
+  p90_ms: Math.round(q(half.latencies, 0.9) * 100) / 100,
+  max_ms: Math.round((half.latencies.at(-1) ?? NaN) * 100) / 100,
+  half_load_gc_longest_ms: { clients: half.clientGcLongestMs, server: half.serverGcLongestMs },
+  at_10k_per_s: Math.round(targetHalf.perSecond),
+  p50_ms_at_10k: Math.round(q(targetHalf.latencies, 0.5) * 100) / 100,
+  p99_ms_at_10k: Math.round(q(targetHalf.latencies, 0.99) * 100) / 100,
+  raw_udp_p99_ms_at_10k: Math.round(q(rawTargetHalf.latencies, 0.99) * 100) / 100,
   client_cpu_us_per_notification: Math.round(flat.clientCpuUs * 10) / 10,
   server_cpu_us_per_notification: Math.round(flat.serverCpuUs * 10) / 10,
 }));
