@@ -196,25 +196,12 @@ export class RemoteClient {
       listener(this.decode(r, p, obs.response));
     }
     if (obs.active) {
-      const o: StoredObservation = {
+      stored = await this.track(obs, {
         token: tokenHex(obs.token), registrationId: r.id, endpoint: this.endpoint, paths: [formatPath(p)], composite: false, format, createdAt: Date.now(),
         ...(options.attributes === undefined ? {} : { attributes: { ...options.attributes } }),
-      };
-      try {
-        await this.ctx.observations.track(o, obs);
-      } catch (e) {
-        // Not stored, so not kept: an observation no restart could find again is cancelled.
-        await obs.cancel().catch(() => undefined);
-        throw e;
-      }
-      stored = o;
+      });
     }
-    return {
-      cancel: async () => {
-        if (stored !== undefined) await this.ctx.observations.cancel(stored.token, r);
-        else if (obs.active) await obs.cancel().catch(() => undefined);
-      },
-    };
+    return this.handle(r, obs, () => stored);
   }
 
   /** What the server observes on this client's current registration, whichever server process made it. */
@@ -309,18 +296,28 @@ export class RemoteClient {
       listener(this.compositeValues(r, ps, obs.response, accept, 'Observe-Composite'));
     }
     if (obs.active) {
-      const o: StoredObservation = { token: tokenHex(obs.token), registrationId: r.id, endpoint: this.endpoint, paths: ps.map(formatPath), composite: true, format: accept, createdAt: Date.now() };
-      try {
-        await this.ctx.observations.track(o, obs);
-      } catch (e) {
-        await obs.cancel().catch(() => undefined);
-        throw e;
-      }
-      stored = o;
+      stored = await this.track(obs, { token: tokenHex(obs.token), registrationId: r.id, endpoint: this.endpoint, paths: ps.map(formatPath), composite: true, format: accept, createdAt: Date.now() });
     }
+    return this.handle(r, obs, () => stored);
+  }
+
+  /** Keeps a new observation in the store; one that cannot be stored is cancelled (no restart could find it again). */
+  private async track(obs: ClientObservation, o: StoredObservation): Promise<StoredObservation> {
+    try {
+      await this.ctx.observations.track(o, obs);
+    } catch (e) {
+      await obs.cancel().catch(() => undefined);
+      throw e;
+    }
+    return o;
+  }
+
+  /** The application's handle: cancelling goes through the store when the observation is in it. */
+  private handle(r: Registration, obs: ClientObservation, stored: () => StoredObservation | undefined): ClientObservationHandle {
     return {
       cancel: async () => {
-        if (stored !== undefined) await this.ctx.observations.cancel(stored.token, r);
+        const o = stored();
+        if (o !== undefined) await this.ctx.observations.cancel(o.token, r);
         else if (obs.active) await obs.cancel().catch(() => undefined);
       },
     };
