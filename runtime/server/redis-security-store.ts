@@ -10,7 +10,7 @@
 import { publicKeyId } from './public-key-id.js';
 import { defaultPrefix, RedisScript, replyString, replyStrings, type RedisCommander, type RedisStoreOptions } from './redis-connection.js';
 import { fromStoreJson, toStoreJson } from './redis-json.js';
-import { expectedCommonName, MemorySecurityStore, type EndpointSecurity, type SecurityChange, type SecurityStore } from './security-store.js';
+import { expectedCommonName, MemorySecurityStore, SecurityWatchers, type EndpointSecurity, type SecurityChange, type SecurityStore } from './security-store.js';
 import { ServerError } from './server-error.js';
 
 /**
@@ -72,7 +72,7 @@ function credentialKey(entry: EndpointSecurity): string {
 
 export class RedisSecurityStore implements SecurityStore {
   readonly #prefix: string;
-  readonly #listeners = new Set<(change: SecurityChange) => void>();
+  readonly #watchers = new SecurityWatchers();
 
   constructor(
     private readonly redis: RedisCommander,
@@ -103,12 +103,12 @@ export class RedisSecurityStore implements SecurityStore {
     const [entry] = await new MemorySecurityStore([raw]).all();
     const [status, other] = replyStrings(await SET.run(this.redis, [], [this.#prefix, entry!.endpoint, toStoreJson(entry), credentialKey(entry!)]));
     if (status === 'held') throw new ServerError('E_ARGUMENT', `endpoint ${entry!.endpoint}: these credentials already belong to endpoint ${other}`);
-    this.#tell({ endpoint: entry!.endpoint, previous: other === '' ? undefined : decode(other), current: entry });
+    this.#watchers.tell({ endpoint: entry!.endpoint, previous: other === '' ? undefined : decode(other), current: entry });
   }
 
   async remove(endpoint: string): Promise<EndpointSecurity | undefined> {
     const old = decode(replyString(await REMOVE.run(this.redis, [], [this.#prefix, endpoint])));
-    if (old !== undefined) this.#tell({ endpoint, previous: old, current: undefined });
+    if (old !== undefined) this.#watchers.tell({ endpoint, previous: old, current: undefined });
     return old;
   }
 
@@ -118,18 +118,7 @@ export class RedisSecurityStore implements SecurityStore {
    * are found by the transport's periodic check (`revalidateSessionsMs`).
    */
   watch(listener: (change: SecurityChange) => void): () => void {
-    this.#listeners.add(listener);
-    return () => { this.#listeners.delete(listener); };
-  }
-
-  #tell(change: SecurityChange): void {
-    for (const l of [...this.#listeners]) {
-      try {
-        l(change);
-      } catch {
-        // A listener's failure is its own: the change is made and the others still hear of it.
-      }
-    }
+    return this.#watchers.add(listener);
   }
 
   async all(): Promise<EndpointSecurity[]> {

@@ -108,7 +108,7 @@ export class MemorySecurityStore implements SecurityStore {
   readonly #byEndpoint = new Map<string, EndpointSecurity>();
   /** credentialKey -> endpoint. */
   readonly #byCredential = new Map<string, string>();
-  readonly #listeners = new Set<(change: SecurityChange) => void>();
+  readonly #watchers = new SecurityWatchers();
 
   constructor(entries: readonly EndpointSecurity[] = []) {
     for (const e of entries) this.#set(e);
@@ -141,24 +141,12 @@ export class MemorySecurityStore implements SecurityStore {
     this.#byEndpoint.delete(endpoint);
     const k = credentialKey(old);
     if (k !== undefined) this.#byCredential.delete(k);
-    this.#tell({ endpoint, previous: old, current: undefined });
+    this.#watchers.tell({ endpoint, previous: old, current: undefined });
     return old;
   }
 
   watch(listener: (change: SecurityChange) => void): () => void {
-    this.#listeners.add(listener);
-    return () => { this.#listeners.delete(listener); };
-  }
-
-  #tell(change: SecurityChange): void {
-    // A listener's failure is its own: the change is made and the others still hear of it.
-    for (const l of [...this.#listeners]) {
-      try {
-        l(change);
-      } catch {
-        /* ignored */
-      }
-    }
+    return this.#watchers.add(listener);
   }
 
   async all(): Promise<EndpointSecurity[]> {
@@ -182,6 +170,26 @@ export class MemorySecurityStore implements SecurityStore {
     if (oldKey !== undefined) this.#byCredential.delete(oldKey);
     this.#byEndpoint.set(entry.endpoint, entry);
     if (k !== undefined) this.#byCredential.set(k, entry.endpoint);
-    this.#tell({ endpoint: entry.endpoint, previous: old, current: entry });
+    this.#watchers.tell({ endpoint: entry.endpoint, previous: old, current: entry });
+  }
+}
+
+/** The listeners of a store's `watch`: each hears of every change made through that store object. */
+export class SecurityWatchers {
+  readonly #listeners = new Set<(change: SecurityChange) => void>();
+
+  add(listener: (change: SecurityChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => { this.#listeners.delete(listener); };
+  }
+
+  tell(change: SecurityChange): void {
+    for (const l of [...this.#listeners]) {
+      try {
+        l(change);
+      } catch {
+        // A listener's failure is its own: the change is made and the others still hear of it.
+      }
+    }
   }
 }
