@@ -464,6 +464,10 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
       return;
     }
     const req = ex.req;
+    if (this.transport.canReach?.(ex.peer) === false) {
+      this.settleExchange(ex, new CoapError('E_COAP_TRANSPORT', 'the transport has no session with this peer (only the peer can start one)'), undefined);
+      return;
+    }
     const mid = this.peers.nextMid(ex.peerState);
     let bytes: Uint8Array;
     try {

@@ -134,6 +134,12 @@ export class DtlsServer extends DtlsEndpoint {
   /** Rotates the cookie secret now. */
   rotateCookieSecret(): void { this.cookies.rotate(); }
 
+  /** Only a session the client made can carry data: the server role never starts a handshake. */
+  canReach(peer: PeerAddress): boolean {
+    const c = this.conns.get(peerKey(peer));
+    return c !== undefined && c.isEstablished && !c.isEnded;
+  }
+
   protected sessionFor(peer: PeerAddress): Promise<Connection> {
     const c = this.conns.get(peerKey(peer));
     if (c === undefined || !c.isEstablished || c.isEnded) return Promise.reject(new DtlsError('E_DTLS_NO_SESSION', 'no established session with this peer'));

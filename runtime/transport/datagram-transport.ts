@@ -26,6 +26,12 @@ export interface Datagram {
 export interface DatagramTransport {
   /** Sends one datagram; rejects when the transport is closed or the peer unreachable. */
   send(data: Uint8Array, peer: PeerAddress): Promise<void>;
+  /**
+   * False when nothing sent to `peer` can arrive until the peer acts (a DTLS server with no
+   * session with it: only the client can start a handshake). Requests then fail at once
+   * instead of waiting out their deadline. Absent: always reachable.
+   */
+  canReach?(peer: PeerAddress): boolean;
   /** The one receiver; set before the first datagram arrives. */
   onDatagram(handler: (datagram: Datagram) => void): void;
   /** The local address bound (port 0 is resolved to the real port). */

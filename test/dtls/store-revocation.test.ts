@@ -137,3 +137,22 @@ test('DtlsServer.closeSessions: picks by identity, sends close_notify, forgets t
   assert.equal(server.stats().handshakesResumed, 0);
   assert.equal(server.stats().handshakesCompleted, 2);
 });
+
+test('a request to a device without a DTLS session fails at once (E_CLIENT_UNREACHABLE, no session) instead of waiting out its deadline', { timeout: 15_000 }, async () => {
+  const store = securityStore();
+  const log = recordingLogger();
+  const dtls = createServerDtlsTransport(await UdpTransport.bind(), store, fast, log);
+  // A deadline longer than the test's own timeout: only the fail-fast path can pass.
+  const server = new LwM2MServer({ transport: dtls, securityStore: store, logger: log, requestTimeoutMs: 60_000 });
+  await server.start();
+  closers.push({ close: () => server.stop() });
+  const a = await device({ identity: 'id-a', key: KEY_A });
+  assert.equal((await register(a.ep, dtls.address(), 'dev-a')).code, '2.01');
+  dtls.disconnect(a.dtls.address());
+  await a.next(closedBy(dtls.address()));
+  await assert.rejects(server.client('dev-a').read('/3/0/0'), (e: Error & { code?: string }) => {
+    assert.equal(e.code, 'E_CLIENT_UNREACHABLE');
+    assert.match(e.message, /no session with this peer/);
+    return true;
+  });
+});
