@@ -671,9 +671,20 @@ export class CoapEndpoint implements ObservationHost, ExchangeHost {
 
   /** A CON or NON response: the separate response to a request, or a notification. */
   private receiveSeparateResponse(m: CoapMessage, d: Datagram, pk: string): void {
+    const tk = tokenKey(m.token);
+    if (m.type === MessageType.NON) {
+      // A NON notification of a known observation needs no duplicate entry kept for NON_LIFETIME:
+      // its Observe number already refuses a copy (RFC 7641 §3.4), and at many thousands a
+      // second those entries were most of what the garbage collector had to trace.
+      const tkey = `${pk}|${tk}`;
+      const obs = this.clientObservations.get(tkey);
+      if (obs !== undefined && !this.pending.has(tkey) && hasOption(m.options, O.Observe)) {
+        this.receiveNotification(obs, m, d);
+        return;
+      }
+    }
     const now = this.clock.now();
     const dkey = `${pk}#${m.messageId}`;
-    const tk = tokenKey(m.token);
     const dup = this.dedup.get(dkey, now);
     if (dup !== undefined && dup.token === tk) {
       this.stats.duplicates++;

@@ -90,16 +90,23 @@ test('the client drops stale notifications (sequence order with wrap-around, 128
   raw.send(note(MessageType.ACK, reg.messageId, 10, 'first'), client.address());
   const obs = await pending;
   assert.equal(text(obs.response!.payload), 'first');
+  const dedupBefore = client.stateSize.dedup;
   for (const [seq, p] of [[12, 'a'], [11, 'stale'], [13, 'b'], [0x7fff00, 'c'], [0xfffe00, 'c2'], [0xfffd00, 'stale2'], [2, 'd-wrapped']] as const) {
     raw.send(note(MessageType.NON, (100 + seq) & 0xffff, seq, p), client.address());
     await delay(5);
   }
-  raw.send(note(MessageType.CON, 500, 3, 'e'), client.address());
+  // A NON sent twice (same message ID and number) is delivered once: the Observe number refuses
+  // the copy, so NON notifications of a known observation keep no duplicate entries.
+  raw.send(note(MessageType.NON, 700, 3, 'dup'), client.address());
+  raw.send(note(MessageType.NON, 700, 3, 'dup'), client.address());
+  await delay(5);
+  assert.equal(client.stateSize.dedup, dedupBefore);
+  raw.send(note(MessageType.CON, 500, 4, 'e'), client.address());
   const ack = parsed(await raw.waitFor(2));
   assert.deepEqual([ack.type, ack.messageId], [MessageType.ACK, 500]);
-  raw.send(note(MessageType.CON, 500, 3, 'e'), client.address()); // duplicate: ACKed again, not delivered
+  raw.send(note(MessageType.CON, 500, 4, 'e'), client.address()); // duplicate: ACKed again, not delivered
   await raw.waitFor(3);
-  assert.deepEqual(got, ['a', 'b', 'c', 'c2', 'd-wrapped', 'e']);
+  assert.deepEqual(got, ['a', 'b', 'c', 'c2', 'd-wrapped', 'dup', 'e']);
   // An error notification ends the observation.
   raw.send(encode({ type: MessageType.NON, code: ResponseCode.NotFound, messageId: 600, token: reg.token, options: [], payload: new Uint8Array(0) }), client.address());
   await until(() => !obs.active);
