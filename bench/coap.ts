@@ -15,6 +15,7 @@ import { ResponseCode } from '../runtime/coap/codes.js';
 import { CoapEndpoint } from '../runtime/coap/endpoint.js';
 import type { Datagram, DatagramTransport, PeerAddress } from '../runtime/transport/datagram-transport.js';
 import { UdpTransport } from '../runtime/transport/udp.js';
+import { rawUdpRequester } from './fixtures/raw-udp-requester.js';
 
 type Impl = 'ours' | 'node_coap' | 'raw_udp';
 const MS = Number(process.env.BENCH_COAP_MS ?? 700);
@@ -170,26 +171,7 @@ async function measure(impl: Impl, port: number, inflight: number): Promise<numb
     try { agent.close(); } catch { /* node-coap closes an idle agent's socket itself */ }
     return rps;
   }
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  s.setRecvBufferSize(4 << 20);
-  const waiting = new Map<number, () => void>();
-  let seq = 0;
-  s.on('message', (m) => {
-    const id = m.readUInt32BE(0);
-    const w = waiting.get(id);
-    if (w) { waiting.delete(id); w(); }
-  });
-  const one = (): Promise<void> => new Promise((resolve) => {
-    const id = seq++ >>> 0;
-    const b = Buffer.allocUnsafe(4 + PAYLOAD.length);
-    b.writeUInt32BE(id, 0);
-    PAYLOAD.copy(b, 4);
-    // A lost datagram is re-sent after 200 ms, like a (fast) retransmission.
-    const t = setInterval(() => s.send(b, port, '127.0.0.1'), 200);
-    waiting.set(id, () => { clearInterval(t); resolve(); });
-    s.send(b, port, '127.0.0.1');
-  });
+  const { one, socket: s } = await rawUdpRequester(port, PAYLOAD, 4 << 20);
   await drive(warm, one, WARM_MS);
   const rps = await drive(inflight, one, MS);
   s.close();

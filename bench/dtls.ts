@@ -26,6 +26,7 @@ import { DtlsClient } from '../runtime/dtls/dtls-client.js';
 import { DtlsServer } from '../runtime/dtls/dtls-server.js';
 import type { DatagramTransport, PeerAddress } from '../runtime/transport/datagram-transport.js';
 import { UdpTransport } from '../runtime/transport/udp.js';
+import { rawUdpRequester } from './fixtures/raw-udp-requester.js';
 
 const KEY = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -156,26 +157,7 @@ let failures = 0;
 async function measure(cell: Cell, port: number, ms = CELL_MS): Promise<number> {
   const peer: PeerAddress = { address: '127.0.0.1', port };
   if (cell === 'raw_udp') {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    s.setRecvBufferSize(SOCKET_BUFFER);
-    const waiting = new Map<number, () => void>();
-    let seq = 0;
-    s.on('message', (m) => {
-      const id = m.readUInt32BE(0);
-      const w = waiting.get(id);
-      if (w) { waiting.delete(id); w(); }
-    });
-    const one = (): Promise<void> => new Promise((resolve) => {
-      const id = seq++ >>> 0;
-      const b = Buffer.allocUnsafe(4 + PAYLOAD.length);
-      b.writeUInt32BE(id, 0);
-      PAYLOAD.copy(b, 4);
-      // A lost datagram is sent again after 200 ms, like a (fast) retransmission.
-      const t = setInterval(() => s.send(b, port, '127.0.0.1'), 200);
-      waiting.set(id, () => { clearInterval(t); resolve(); });
-      s.send(b, port, '127.0.0.1');
-    });
+    const { one, socket: s } = await rawUdpRequester(port, PAYLOAD, SOCKET_BUFFER);
     await drive(Math.min(IN_FLIGHT, 10), one, 200);
     const r = await drive(IN_FLIGHT, one, ms);
     s.close();
