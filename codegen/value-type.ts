@@ -1,7 +1,7 @@
 /** The TypeScript type of one value of a resource, as generated code spells it. */
 import type { ResourceDescriptor } from '../registry/descriptor.js';
+import { isNumberTyped } from '../runtime/model/number-typed.js';
 
-const SAFE_MAX = 2 ** 53 - 1;
 /** Above this many literals an enumeration is typed by its base type. */
 const MAX_LITERALS = 64;
 
@@ -16,11 +16,9 @@ export function valueType(r: ResourceDescriptor): string {
         // An enumeration of whole numbers is typed by its values: `0 | 1 | 2`.
         const singles = c.intervals.every((i) => i.min === i.max && /^-?\d+$/.test(i.min));
         if (singles && c.intervals.length <= MAX_LITERALS) return c.intervals.map((i) => String(Number(i.min))).join(' | ');
-        const fits = c.intervals.every((i) => Math.abs(Number(i.min)) <= SAFE_MAX && Math.abs(Number(i.max)) <= SAFE_MAX);
-        return fits ? 'number' : 'number | bigint';
       }
       // Integer without a range stays number (DESIGN.md); unsigned 64-bit values may exceed 2^53.
-      return r.type === 'integer' ? 'number' : 'number | bigint';
+      return isNumberTyped(r) ? 'number' : 'number | bigint';
     }
     case 'float':
       return 'number';

@@ -5,6 +5,7 @@
  */
 import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descriptor.js';
 import { checkValue } from '../model/check-value.js';
+import { isNumberTyped } from '../model/number-typed.js';
 import { ModelError } from '../model/model-error.js';
 import { findResource } from '../model/object-resolver.js';
 import type { ResourceValue } from '../model/values.js';
@@ -175,14 +176,21 @@ export class ObjectInstance {
   }
 
   #check(r: ResourceDescriptor, value: unknown): Stored {
-    if (!r.multiple) return checkValue(value, r, this.descriptor);
+    if (!r.multiple) return this.#checkOne(r, value);
     if (!(value instanceof Map)) throw new ModelError('E_VALUE_TYPE', `${this.#where(r)} is a multiple resource: give a Map of instance id to value`);
     const out = new Map<number, ResourceValue>();
     for (const [k, v] of value as Map<unknown, unknown>) {
       if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > 65534) throw new ModelError('E_PATH_INVALID', `${this.#where(r)}: resource instance id ${String(k)} is not in 0..65534`);
-      out.set(k, checkValue(v, r, this.descriptor));
+      out.set(k, this.#checkOne(r, v));
     }
     return out;
+  }
+
+  #checkOne(r: ResourceDescriptor, value: unknown): ResourceValue {
+    const v = checkValue(value, r, this.descriptor);
+    // The generated type says number: a value beyond 2^53 (a bigint here) would break it.
+    if (typeof v === 'bigint' && isNumberTyped(r)) throw new ModelError('E_VALUE_RANGE', `${this.#where(r)}: ${v} is beyond ±(2^53 - 1), which its type (number) holds`);
+    return v;
   }
 
   #where(r: ResourceDescriptor): string {

@@ -7,6 +7,7 @@ import type { ObjectDescriptor, ResourceDescriptor } from '../../registry/descri
 import type { ObjectType } from '../genv1/define-object.js';
 import type { InstanceHandle, Observation, ObservationStream, ObserveValuesOptions, RemoteInstance, RemoteObject, ResourceHandle, WriteHandle } from '../genv1/remote.js';
 import { observationStream } from './observation-stream.js';
+import { isNumberTyped } from '../model/number-typed.js';
 import { instanceNode, multipleResourceNode, resourceNode, type LwM2MNode, type ResourceNode } from '../model/node.js';
 import type { ResourceValue } from '../model/values.js';
 import type { AnyAttributes, CompositeValue, RemoteClient } from './remote-client.js';
@@ -34,6 +35,11 @@ class ResourceHandleImpl {
     private readonly r: ResourceDescriptor,
     readonly path: string,
   ) {}
+
+  /** @internal the resource's description (composite reads check values against it). */
+  get descriptor(): ResourceDescriptor {
+    return this.r;
+  }
 
   async read(): Promise<Stored> {
     return valueOf(await this.client.read(this.path), this.r);
@@ -109,7 +115,7 @@ function remoteInstance<S>(client: RemoteClient, d: ObjectDescriptor, id: number
       const out: Record<string, Stored> = {};
       for (const r of d.resources) {
         const res = node.resources.get(r.id);
-        if (res) out[r.identifier] = res.kind === 'resource' ? res.value : res.instances;
+        if (res) out[r.identifier] = fitsType(res.kind === 'resource' ? res.value : res.instances, r);
       }
       return out as Awaited<ReturnType<InstanceHandle<S>['read']>>;
     },
@@ -121,6 +127,10 @@ function remoteInstance<S>(client: RemoteClient, d: ObjectDescriptor, id: number
 }
 
 function valueOf(node: LwM2MNode, r: ResourceDescriptor): Stored {
+  return fitsType(rawValueOf(node, r), r);
+}
+
+function rawValueOf(node: LwM2MNode, r: ResourceDescriptor): Stored {
   if (node.kind === 'resource' || node.kind === 'resourceInstance') return node.value;
   if (node.kind === 'multipleResource') return node.instances;
   // A whole instance where one resource was asked for: take the resource out of it.
@@ -129,6 +139,16 @@ function valueOf(node: LwM2MNode, r: ResourceDescriptor): Stored {
     if (res) return res.kind === 'resource' ? res.value : res.instances;
   }
   throw new ServerError('E_CLIENT_PAYLOAD', `the answer holds no value of resource ${r.id} (${r.name})`);
+}
+
+/** A resource typed number gets no bigint: a client's value beyond 2^53 is an error here (read it by path to see it). */
+function fitsType(v: Stored, r: ResourceDescriptor): Stored {
+  if (!isNumberTyped(r)) return v;
+  const values = v instanceof Map ? [...(v as ReadonlyMap<number, ResourceValue>).values()] : [v];
+  for (const x of values) {
+    if (typeof x === 'bigint') throw new ServerError('E_CLIENT_PAYLOAD', `resource ${r.id} (${r.name}) is typed number, but the client sent ${x}, beyond ±(2^53 - 1); read it by path for the bigint`);
+  }
+  return v;
 }
 
 function toResourceNode(r: ResourceDescriptor, value: unknown): ResourceNode {
@@ -166,8 +186,10 @@ export async function readValues<H extends Readonly<Record<string, ReadableHandl
   for (const k of keys) {
     const node = nodes.get(handles[k]!.path);
     if (node === undefined) continue;
-    if (node.kind === 'resource' || node.kind === 'resourceInstance') out[k] = node.value;
-    else if (node.kind === 'multipleResource') out[k] = node.instances;
+    const h = handles[k];
+    const r = h instanceof ResourceHandleImpl ? h.descriptor : undefined;
+    if (node.kind === 'resource' || node.kind === 'resourceInstance') out[k] = r === undefined ? node.value : fitsType(node.value, r);
+    else if (node.kind === 'multipleResource') out[k] = r === undefined ? node.instances : fitsType(node.instances, r);
     else throw new ServerError('E_CLIENT_PAYLOAD', `Read-Composite of ${handles[k]!.path} answered a whole ${node.kind}`);
   }
   return out as CompositeReadValues<H>;
