@@ -15,6 +15,7 @@ import { ResponseCode } from '../runtime/coap/codes.js';
 import { CoapEndpoint } from '../runtime/coap/endpoint.js';
 import type { Datagram, DatagramTransport, PeerAddress } from '../runtime/transport/datagram-transport.js';
 import { UdpTransport } from '../runtime/transport/udp.js';
+import { driveLoops } from './fixtures/drive.js';
 import { rawUdpRequester } from './fixtures/raw-udp-requester.js';
 
 type Impl = 'ours' | 'node_coap' | 'raw_udp';
@@ -125,24 +126,11 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; line: string
 
 let failures = 0;
 
-/** Runs `inflight` loops of one-at-a-time requests for MS ms; returns requests per second. */
+/** Runs `inflight` loops of one-at-a-time requests for `ms`; requests per second (failures counted for the JSON line). */
 async function drive(inflight: number, one: () => Promise<void>, ms: number): Promise<number> {
-  let done = 0;
-  let stop = false;
-  const start = performance.now();
-  const timer = setTimeout(() => { stop = true; }, ms);
-  await Promise.all(Array.from({ length: inflight }, async () => {
-    while (!stop) {
-      try {
-        await one();
-        done++;
-      } catch {
-        failures++;
-      }
-    }
-  }));
-  clearTimeout(timer);
-  return done / ((performance.now() - start) / 1000);
+  const r = await driveLoops(inflight, one, ms);
+  failures += r.failed;
+  return r.rps;
 }
 
 /** One measurement: a fresh client (a new port, so a new peer) warmed up, then driven for MS ms. */

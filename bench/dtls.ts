@@ -26,6 +26,7 @@ import { DtlsClient } from '../runtime/dtls/dtls-client.js';
 import { DtlsServer } from '../runtime/dtls/dtls-server.js';
 import type { DatagramTransport, PeerAddress } from '../runtime/transport/datagram-transport.js';
 import { UdpTransport } from '../runtime/transport/udp.js';
+import { driveLoops } from './fixtures/drive.js';
 import { rawUdpRequester } from './fixtures/raw-udp-requester.js';
 
 const KEY = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
@@ -130,27 +131,6 @@ async function handshakes(mode: 'full' | 'resumed'): Promise<{ perSecond: number
   }
 }
 
-/** Runs `inflight` loops of one-at-a-time requests for `ms`; requests per second. */
-async function drive(inflight: number, one: () => Promise<void>, ms: number): Promise<{ rps: number; failed: number }> {
-  let done = 0;
-  let failed = 0;
-  let stop = false;
-  const start = performance.now();
-  const timer = setTimeout(() => { stop = true; }, ms);
-  await Promise.all(Array.from({ length: inflight }, async () => {
-    while (!stop) {
-      try {
-        await one();
-        done++;
-      } catch {
-        failed++;
-      }
-    }
-  }));
-  clearTimeout(timer);
-  return { rps: done / ((performance.now() - start) / 1000), failed };
-}
-
 let failures = 0;
 
 /** One cell: a fresh client (a new socket, so a new peer and for DTLS a new session), warmed up, then driven for `ms`. */
@@ -158,8 +138,8 @@ async function measure(cell: Cell, port: number, ms = CELL_MS): Promise<number> 
   const peer: PeerAddress = { address: '127.0.0.1', port };
   if (cell === 'raw_udp') {
     const { one, socket: s } = await rawUdpRequester(port, PAYLOAD, SOCKET_BUFFER);
-    await drive(Math.min(IN_FLIGHT, 10), one, 200);
-    const r = await drive(IN_FLIGHT, one, ms);
+    await driveLoops(Math.min(IN_FLIGHT, 10), one, 200);
+    const r = await driveLoops(IN_FLIGHT, one, ms);
     s.close();
     failures += r.failed;
     return r.rps;
@@ -174,8 +154,8 @@ async function measure(cell: Cell, port: number, ms = CELL_MS): Promise<number> 
   // Per-peer NSTART is 1 by default; the benchmark allows as many as it keeps in flight.
   const ep = new CoapEndpoint({ transport, parameters: { nstart: IN_FLIGHT } });
   const one = async (): Promise<void> => { await ep.request(peer, { method: 'GET', path: '/bench' }); };
-  await drive(Math.min(IN_FLIGHT, 10), one, 200);
-  const r = await drive(IN_FLIGHT, one, ms);
+  await driveLoops(Math.min(IN_FLIGHT, 10), one, 200);
+  const r = await driveLoops(IN_FLIGHT, one, ms);
   await ep.close();
   failures += r.failed;
   return r.rps;
