@@ -231,26 +231,33 @@ export class RemoteClient {
   }
 
   private notificationHandler(r: Registration, p: LwM2MPath, stored: () => StoredObservation | undefined, listener: ((node: LwM2MNode) => void) | undefined): (res: CoapResponse) => void {
+    return this.handler(stored, (res) => this.decode(r, p, res), listener, (o, node) => this.ctx.notify(o, o.paths[0]!, node));
+  }
+
+  /**
+   * What both kinds of observation do with a notification: an error code ends it (RFC 7641 §3.2:
+   * out of the store); a 2.05 is decoded, given to the listener, then to the server's event.
+   */
+  private handler<T>(stored: () => StoredObservation | undefined, decode: (res: CoapResponse) => T, listener: ((value: T) => void) | undefined, emit: (o: StoredObservation, value: T) => void): (res: CoapResponse) => void {
     return (res) => {
       const o = stored();
-      // An error code ends the observation on the client's side (RFC 7641 §3.2): out of the store.
       if (res.code >> 5 !== 2) {
         if (o !== undefined) this.ctx.observations.ended(o.token);
         return;
       }
       if (res.code !== 0x45) return;
-      let node: LwM2MNode;
+      let value: T;
       try {
-        node = this.decode(r, p, res);
+        value = decode(res);
       } catch {
         return; // A notification that does not decode is dropped; the next one may.
       }
       try {
-        listener?.(node);
+        listener?.(value);
       } catch {
         // The application's listener failing is its own business.
       }
-      if (o !== undefined) this.ctx.notify(o, o.paths[0]!, node);
+      if (o !== undefined) emit(o, value);
     };
   }
 
@@ -346,26 +353,9 @@ export class RemoteClient {
   }
 
   private compositeHandler(r: Registration, ps: readonly LwM2MPath[], accept: number, stored: () => StoredObservation | undefined, listener: ((values: Map<string, LwM2MNode>) => void) | undefined): (res: CoapResponse) => void {
-    return (res) => {
-      const o = stored();
-      if (res.code >> 5 !== 2) {
-        if (o !== undefined) this.ctx.observations.ended(o.token);
-        return;
-      }
-      if (res.code !== 0x45) return;
-      let values: Map<string, LwM2MNode>;
-      try {
-        values = this.compositeValues(r, ps, res, accept, 'Observe-Composite');
-      } catch {
-        return; // A notification that does not decode is dropped; the next one may.
-      }
-      try {
-        listener?.(values);
-      } catch {
-        // The application's listener failing is its own business.
-      }
-      if (o !== undefined) for (const [path, node] of values) this.ctx.notify(o, path, node);
-    };
+    return this.handler(stored, (res) => this.compositeValues(r, ps, res, accept, 'Observe-Composite'), listener, (o, values) => {
+      for (const [path, node] of values) this.ctx.notify(o, path, node);
+    });
   }
 
   /**
